@@ -1,0 +1,1 @@
+"""Data in: readers, the embedded default set, input checks, scaling and batching."""
