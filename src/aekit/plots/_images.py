@@ -1,0 +1,83 @@
+"""Bring every accepted image layout to one display form and draw it on an axis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from aekit.errors import InputError
+from aekit.plots._checks import _as_float_array, _check_finite, _check_not_empty
+
+LAYOUTS = "(N, H, W), (N, C, H, W) or (N, H, W, C) with C in {1, 3}, or flat (N, D) with image_shape"
+
+
+def _check_image_shape(image_shape: Any) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(s) for s in image_shape)
+        ok = len(shape) in (2, 3) and all(s >= 1 for s in shape) and shape == tuple(image_shape)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InputError(
+            f"image_shape must be (C, H, W) or (H, W) with positive ints, got {image_shape!r}; "
+            "for 28x28 greyscale images pass image_shape=(1, 28, 28)."
+        )
+    return shape
+
+
+def _to_display(images: Any, name: str, image_shape: Any = None) -> np.ndarray:
+    """Images as float (N, H, W) for greyscale or (N, H, W, 3) for colour."""
+    x = _as_float_array(images, name)
+    _check_not_empty(x, name)
+    if image_shape is not None:
+        shape = _check_image_shape(image_shape)
+        per_sample = int(np.prod(x.shape[1:])) if x.ndim >= 2 else 0
+        if x.ndim < 2 or per_sample != int(np.prod(shape)):
+            raise InputError(
+                f"image_shape={shape} holds {int(np.prod(shape))} values per image, but {name} "
+                f"has shape {x.shape} ({per_sample} values per sample); pass the shape the "
+                "samples were flattened from."
+            )
+        x = x.reshape((x.shape[0], *shape))  # (N, D) -> (N, C, H, W) or (N, H, W)
+    if x.ndim == 2:
+        raise InputError(
+            f"{name} has shape {x.shape}: flat (N, D) samples need image_shape=(C, H, W) "
+            f"to be drawn as images. Accepted layouts: {LAYOUTS}."
+        )
+    if x.ndim == 4:
+        if x.shape[1] in (1, 3):  # channels first wins ties: PyTorch's own layout
+            x = x.transpose(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C)
+        elif x.shape[3] not in (1, 3):
+            raise InputError(
+                f"{name} has shape {x.shape}: neither axis 1 nor axis 3 is a channel axis of "
+                f"size 1 or 3. Accepted layouts: {LAYOUTS}."
+            )
+        if x.shape[3] == 1:
+            x = x[..., 0]  # (N, H, W, 1) -> (N, H, W)
+    elif x.ndim != 3:
+        raise InputError(f"{name} has shape {x.shape} ({x.ndim}-D). Accepted layouts: {LAYOUTS}.")
+    _check_finite(x, name)
+    return x
+
+
+def _display_range(reference: np.ndarray) -> tuple[float, float]:
+    """Grey-level range shared by every image in a figure, so brightness is comparable."""
+    lo, hi = float(reference.min()), float(reference.max())
+    if lo >= 0.0 and hi <= 1.0:
+        return 0.0, 1.0
+    if lo >= 0.0 and hi <= 255.0:
+        return 0.0, 255.0
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def _draw(ax: Axes, image: np.ndarray, lo: float, hi: float) -> None:
+    if image.ndim == 3:
+        ax.imshow(np.clip((image - lo) / (hi - lo), 0.0, 1.0))
+    else:
+        ax.imshow(image, cmap="gray", vmin=lo, vmax=hi)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
