@@ -92,11 +92,16 @@ class Scaler:
 
 
 def choose_scaling(X: np.ndarray, requested: str) -> Scaler:
-    """Resolve ``scale="auto"``: nothing for data already in [0, 1]; global min-max for images
-    (samples with 2+ axes); per-feature min-max for tables. Explicit methods pass through."""
-    image_like = X.ndim >= 3
+    """Resolve ``scale="auto"`` and the per-feature choice.
+
+    "auto" leaves data already in [0, 1] alone and otherwise uses min-max. Scaling is
+    global for images (samples with 2+ axes) and for 8-bit pixel values even when they
+    come flattened (integers in [0, 255]); per feature for everything else.
+    """
+    lo, hi = float(X.min()), float(X.max())
+    image_like = X.ndim >= 3 or (lo >= 0.0 and hi <= 255.0 and hi > 1.0 and bool(np.all(X == np.round(X))))
     if requested == "auto":
-        if float(X.min()) >= 0.0 and float(X.max()) <= 1.0:
+        if lo >= 0.0 and hi <= 1.0:
             return Scaler("none")
         return Scaler("minmax", per_feature=not image_like)
     if requested not in SCALE_METHODS:

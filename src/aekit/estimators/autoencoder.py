@@ -1,0 +1,405 @@
+"""``Autoencoder``: the scikit-learn face of the dense and convolutional models."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from aekit.data.batching import eval_batches
+from aekit.data.checks import (check_choice, check_features, check_float, check_int, check_is_fitted,
+                               as_float_array)
+from aekit.data.scaling import Scaler, choose_scaling
+from aekit.errors import InputError
+from aekit.io.model_file import load_model, save_model
+from aekit.losses.objective import Objective, ReconstructionObjective
+from aekit.losses.reconstruction import LOSSES, per_sample_error
+from aekit.models.blocks import ACTIVATIONS
+from aekit.models.conv import ConvSpec
+from aekit.models.dense import DenseSpec
+from aekit.models.registry import REGISTRY, build, spec_from_dict, spec_to_dict
+from aekit.train.callbacks import Callback, ProgressBar
+from aekit.train.config import TrainConfig
+from aekit.train.device import resolve_device
+from aekit.train.loop import fingerprint_of, fit_module
+
+_OUTPUTS = ("auto", "sigmoid", "linear")
+_SCALES = ("auto", "none", "minmax", "standard")
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None) -> Iterator[None]:
+    """Run a block with torch's global RNG seeded, then give the caller's RNG back untouched."""
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        yield
+
+
+class Autoencoder(TransformerMixin, BaseEstimator):
+    """An autoencoder with the scikit-learn estimator interface.
+
+    ``fit`` learns to reconstruct X through a ``latent_dim`` code; ``transform`` gives
+    the codes, ``inverse_transform`` decodes codes, ``predict`` reconstructs, and
+    ``score_samples`` says how typical each sample is.
+
+    Parameters
+    ----------
+    latent_dim : int, default=32
+        Size of the code. Larger than the input is allowed (overcomplete) but such a
+        model can learn to copy its input: add noise or a sparsity penalty then.
+    model : {"dense", "conv"}, default="dense"
+        Fully connected, or convolutional (needs image input: X of shape (N, C, H, W),
+        (N, H, W), or flat with ``image_shape``).
+    hidden : tuple of int, default=()
+        Dense encoder hidden widths, outermost first; the decoder mirrors them.
+        ``()`` with ``latent_dim=32`` on MNIST is the classic 784-32-784 model.
+    channels : tuple of int, default=(32, 64)
+        Convolutional stages (each conv + 2x2 pooling).
+    activation : str, default="relu"
+        Hidden-layer and code activation ("relu", "tanh", "sigmoid", "elu", "leaky_relu",
+        "gelu", "linear").
+    output : {"auto", "sigmoid", "linear"}, default="auto"
+        Output activation. "auto" uses a sigmoid when the scaled training data lie in
+        [0, 1], else linear.
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction loss, averaged over features. BCE needs data in [0, 1].
+    scale : {"auto", "none", "minmax", "standard"}, default="auto"
+        Feature scaling fitted on the training data and inverted on output. "auto":
+        none if X is already in [0, 1], else min-max (global for images and 8-bit
+        pixels, per feature for tables).
+    image_shape : tuple (C, H, W), optional
+        Shape of one sample when X comes flattened and ``model="conv"``.
+    epochs : int, default=20
+    batch_size : int, default=256
+    lr : float, default=1e-3
+        Adam learning rate.
+    weight_decay : float, default=0.0
+    validation_fraction : float, default=0.0
+        Share of the training rows held out for validation (the loss that early
+        stopping and lr reduction watch); 0 = use ``validation_data`` or none.
+    early_stopping : int, optional
+        Patience in epochs; restores the best weights at the end.
+    reduce_lr_patience : int, optional
+        Halve the learning rate after this many epochs without improvement.
+    clip_grad_norm : float, optional
+    shuffle : bool, default=True
+    device : str, default="auto"
+        "auto" (CUDA, then MPS, then CPU), "cpu", "cuda", "cuda:1", "mps".
+    random_state : int, optional
+        Seeds initialisation, shuffling and any noise; the caller's global RNG is not touched.
+    verbose : bool, default=False
+        Show a progress bar while training.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network (``DenseAE`` or ``ConvAE``), in eval mode.
+    spec_ : DenseSpec or ConvSpec
+    scaler_ : Scaler
+    history_ : list of dict
+        One record per epoch (``loss``, ``val_loss``, ``lr``, ``seconds``, ...).
+    n_features_in_ : int
+    input_shape_ : tuple of int
+        The per-sample shape seen in ``fit``.
+    output_ : str
+        The resolved output activation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((256, 20))
+    >>> ae = Autoencoder(latent_dim=4, epochs=2, random_state=0).fit(X)
+    >>> ae.transform(X).shape
+    (256, 4)
+    """
+
+    def __init__(self, latent_dim: int = 32, *, model: str = "dense", hidden: Sequence[int] = (),
+                 channels: Sequence[int] = (32, 64), activation: str = "relu", output: str = "auto",
+                 loss: str = "mse", scale: str = "auto", image_shape: Sequence[int] | None = None,
+                 epochs: int = 20, batch_size: int = 256, lr: float = 1e-3, weight_decay: float = 0.0,
+                 validation_fraction: float = 0.0, early_stopping: int | None = None,
+                 reduce_lr_patience: int | None = None, clip_grad_norm: float | None = None,
+                 shuffle: bool = True, device: str = "auto", random_state: int | None = None,
+                 verbose: bool = False) -> None:
+        self.latent_dim = latent_dim
+        self.model = model
+        self.hidden = hidden
+        self.channels = channels
+        self.activation = activation
+        self.output = output
+        self.loss = loss
+        self.scale = scale
+        self.image_shape = image_shape
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.reduce_lr_patience = reduce_lr_patience
+        self.clip_grad_norm = clip_grad_norm
+        self.shuffle = shuffle
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        check_int("latent_dim", self.latent_dim)
+        check_choice("model", self.model, tuple(REGISTRY))
+        for name in ("hidden", "channels"):
+            widths = getattr(self, name)
+            if isinstance(widths, (int, np.integer)):
+                widths = (widths,)
+            if not isinstance(widths, (tuple, list)) or not all(
+                    isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in widths):
+                raise InputError(f"{name} must be a tuple of ints >= 1 (e.g. (128, 64)), got {getattr(self, name)!r}.")
+        if self.model == "conv" and len(tuple(self.channels)) == 0:
+            raise InputError("channels must name at least one convolutional stage for model='conv', e.g. (32, 64).")
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        check_choice("output", self.output, _OUTPUTS)
+        check_choice("loss", self.loss, LOSSES)
+        check_choice("scale", self.scale, _SCALES)
+        check_int("epochs", self.epochs)
+        check_int("batch_size", self.batch_size)
+        check_float("lr", self.lr, low=0.0, low_inclusive=False)
+        check_float("weight_decay", self.weight_decay, low=0.0)
+        check_float("validation_fraction", self.validation_fraction, low=0.0, high=1.0, high_inclusive=False)
+        check_int("early_stopping", self.early_stopping, allow_none=True)
+        check_int("reduce_lr_patience", self.reduce_lr_patience, minimum=0, allow_none=True)
+        check_float("clip_grad_norm", self.clip_grad_norm, low=0.0, low_inclusive=False, allow_none=True)
+        if self.random_state is not None:
+            check_int("random_state", self.random_state, minimum=0)
+
+    def _widths(self, name: str) -> tuple[int, ...]:
+        w = getattr(self, name)
+        return (int(w),) if isinstance(w, (int, np.integer)) else tuple(int(v) for v in w)
+
+    # ------------------------------------------------------------------ shapes
+    def _module_shape(self) -> tuple[int, ...]:
+        """Per-sample shape the module takes: (D,) for dense, (C, H, W) for conv."""
+        shape = tuple(self.input_shape_)
+        if self.model == "dense":
+            return (int(np.prod(shape)),)
+        if len(shape) == 3:
+            return shape
+        if len(shape) == 2:
+            return (1, *shape)
+        if self.image_shape is None:
+            raise InputError(
+                f"model='conv' needs images, but X has flat samples of {shape[0]} values. Pass X shaped "
+                "(N, C, H, W) or (N, H, W), or give image_shape=(C, H, W), e.g. image_shape=(1, 28, 28).")
+        ishape = tuple(int(v) for v in self.image_shape)
+        if len(ishape) != 3 or int(np.prod(ishape)) != shape[0]:
+            raise InputError(f"image_shape {tuple(self.image_shape)} does not fit samples of {shape[0]} values; "
+                             "it must be (C, H, W) with C*H*W equal to the number of features.")
+        return ishape
+
+    def _to_module(self, X: np.ndarray) -> np.ndarray:
+        return X.reshape((X.shape[0], *self._module_shape()))
+
+    # ------------------------------------------------------------------ build
+    def _make_spec(self, module_shape: tuple[int, ...], output: str) -> DenseSpec | ConvSpec:
+        if self.model == "dense":
+            return DenseSpec(n_features=module_shape[0], latent_dim=int(self.latent_dim),
+                             hidden=self._widths("hidden"), activation=self.activation,
+                             code_activation=self.activation, output=output)  # type: ignore[arg-type]
+        c, h, w = module_shape
+        return ConvSpec(in_channels=c, height=h, width=w, latent_dim=int(self.latent_dim),
+                        channels=self._widths("channels"), activation=self.activation,
+                        code_activation=self.activation, output=output)  # type: ignore[arg-type]
+
+    def _objective(self) -> Objective:
+        return ReconstructionObjective(loss=self.loss, output=self.output_)
+
+    def _train_config(self, checkpoint_dir: str | Path | None, resume: bool) -> TrainConfig:
+        return TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size), lr=float(self.lr),
+                           weight_decay=float(self.weight_decay), shuffle=bool(self.shuffle),
+                           early_stopping=self.early_stopping, reduce_lr_patience=self.reduce_lr_patience,
+                           clip_grad_norm=self.clip_grad_norm, device=self.device, seed=self.random_state,
+                           checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir), resume=resume)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: ArrayLike, y: Any = None, *, validation_data: ArrayLike | None = None,
+            checkpoint_dir: str | Path | None = None, resume: bool = False,
+            callbacks: Sequence[Callback] = ()) -> "Autoencoder":
+        """Train on X (y is ignored).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, [C,] H, W)
+        y : ignored
+        validation_data : array-like, optional
+            Held-out samples of the same shape as X (overrides ``validation_fraction``).
+        checkpoint_dir : path, optional
+            Write a checkpoint there after every epoch.
+        resume : bool, default=False
+            Continue from the checkpoint in ``checkpoint_dir`` if one exists.
+        callbacks : sequence, optional
+            Extra training hooks (see :class:`aekit.train.Callback`).
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X = check_features(X, estimator=self, reset=True)
+        Xm = self._to_module(X)
+        if self.validation_fraction and validation_data is None:
+            if len(Xm) < 2:
+                raise InputError(f"validation_fraction={self.validation_fraction} needs at least 2 samples, got {len(Xm)}.")
+            rng = np.random.default_rng(self.random_state)
+            order = rng.permutation(len(Xm))
+            n_val = max(1, int(round(len(Xm) * self.validation_fraction)))
+            Xv, Xm = Xm[order[:n_val]], Xm[order[n_val:]]
+        elif validation_data is not None:
+            Xv = self._to_module(check_features(validation_data, estimator=self, reset=False))
+        else:
+            Xv = None
+        self.scaler_ = choose_scaling(Xm, self.scale).fit(Xm)
+        Xs = self.scaler_.transform(Xm)
+        in_unit = float(Xs.min()) >= 0.0 and float(Xs.max()) <= 1.0
+        self.output_ = ("sigmoid" if in_unit else "linear") if self.output == "auto" else self.output
+        if self.loss == "bce" and not in_unit:
+            raise InputError(
+                f"loss='bce' needs data in [0, 1], but the scaled training data span [{Xs.min():.3g}, {Xs.max():.3g}]. "
+                "Use scale='minmax' (or 'auto'), or loss='mse'.")
+        self.spec_ = self._make_spec(tuple(Xm.shape[1:]), self.output_)
+        with _seeded(self.random_state):
+            self.module_ = build(self.model, self.spec_)
+        Xvs = None if Xv is None else self.scaler_.transform(Xv)
+        fingerprint = fingerprint_of(self.get_params(), list(X.shape))
+        self.history_ = fit_module(
+            self.module_, Xs, self._objective(), self._train_config(checkpoint_dir, resume), val=Xvs,
+            callbacks=[*([ProgressBar()] if self.verbose else []), *callbacks], fingerprint=fingerprint)
+        self.module_.cpu()
+        return self
+
+    # ------------------------------------------------------------------ use
+    def _prepare(self, X: ArrayLike) -> np.ndarray:
+        check_is_fitted(self)
+        Xc = check_features(X, estimator=self, reset=False)
+        return self.scaler_.transform(self._to_module(Xc))
+
+    def _device(self) -> torch.device:
+        return resolve_device(self.device)
+
+    @torch.no_grad()
+    def _map(self, data: np.ndarray, fn: Any, batch_size: int = 4096) -> np.ndarray:
+        dev = self._device()
+        self.module_.to(dev).eval()
+        outs = [fn(xb).float().cpu().numpy() for xb in eval_batches(data, batch_size, dev)]
+        self.module_.cpu()
+        return np.concatenate(outs, axis=0)
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """Codes for X.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, latent_dim)
+        """
+        return self._map(self._prepare(X), self.module_.encode)
+
+    def inverse_transform(self, Z: ArrayLike) -> np.ndarray:
+        """Decode codes back to data space (original units, the per-sample shape seen in fit).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, *input_shape_)
+        """
+        check_is_fitted(self)
+        Zc = as_float_array(Z, what="Z", owner=type(self).__name__, max_ndim=2)
+        if Zc.shape[1] != self.spec_.latent_dim:
+            raise InputError(f"Z has {Zc.shape[1]} columns but this model's codes have latent_dim="
+                             f"{self.spec_.latent_dim}; pass the output of transform().")
+        out = self._map(Zc, self.module_.decode)
+        return self.scaler_.inverse_transform(out).reshape((len(Zc), *self.input_shape_))
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Reconstruct X (encode, then decode), in X's original units and shape."""
+        Xs = self._prepare(X)
+        out = self._map(Xs, self.module_)
+        return self.scaler_.inverse_transform(out).reshape((len(Xs), *self.input_shape_))
+
+    reconstruct = predict
+
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
+        """How typical each sample is: minus its mean reconstruction error (the training
+        loss, on scaled data). Higher = more typical; the anomaly score is its negative.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        Xs = self._prepare(X)
+        dev = self._device()
+        self.module_.to(dev).eval()
+        scores = []
+        with torch.no_grad():
+            for xb in eval_batches(Xs, 4096, dev):
+                logits = self.module_.decode_logits(self.module_.encode(xb))
+                scores.append(-per_sample_error(logits, xb, self.loss, self.output_).cpu().numpy())
+        self.module_.cpu()
+        return np.concatenate(scores)
+
+    def score(self, X: ArrayLike, y: Any = None) -> float:
+        """Mean of :meth:`score_samples` (higher is better), for model selection."""
+        return float(np.mean(self.score_samples(X)))
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: str | Path) -> Path:
+        """Write ``folder/model.safetensors`` and ``folder/config.json``; return the config path."""
+        check_is_fitted(self)
+        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
+        config = {
+            "estimator": type(self).__name__,
+            "params": params,
+            "model": {"kind": self.model, "spec": spec_to_dict(self.spec_)},
+            "fitted": {"input_shape": list(self.input_shape_), "n_features_in": int(self.n_features_in_),
+                       "output": self.output_, "scaler": self.scaler_.to_config(),
+                       "feature_names_in": list(getattr(self, "feature_names_in_", [])) or None,
+                       "epochs_run": len(self.history_), "history": self.history_},
+        }
+        tensors = {f"module.{k}": v for k, v in self.module_.state_dict().items()}
+        tensors.update({f"scaler.{k}": torch.from_numpy(np.asarray(v)) for k, v in self.scaler_.state().items()})
+        return save_model(folder, config, tensors)
+
+    @classmethod
+    def _from_saved(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> "Autoencoder":
+        from aekit.errors import ModelFileError
+
+        try:
+            params = config["params"]
+            est = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+            fitted = config["fitted"]
+            kind = config["model"]["kind"]
+            est.spec_ = spec_from_dict(kind, config["model"]["spec"])
+            est.module_ = build(kind, est.spec_)
+            module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
+            est.module_.load_state_dict(module_state)
+            est.module_.eval()
+            est.scaler_ = Scaler.from_saved(fitted["scaler"], {k: tensors[f"scaler.{k}"].numpy() for k in ("offset", "scale")})
+            est.input_shape_ = tuple(fitted["input_shape"])
+            est.n_features_in_ = int(fitted["n_features_in"])
+            est.output_ = fitted["output"]
+            est.history_ = fitted.get("history", [])
+            if fitted.get("feature_names_in"):
+                est.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+        except (KeyError, TypeError, RuntimeError) as exc:
+            raise ModelFileError(f"the saved {cls.__name__} is incomplete or does not match its weights ({exc}). "
+                                 "The files are corrupt or from an incompatible aekit; retrain.") from exc
+        return est
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        return tags

@@ -1,0 +1,7 @@
+"""Plain ``torch.nn.Module`` autoencoders: they map tensors and nothing else."""
+
+from aekit.models.conv import ConvAE, ConvSpec
+from aekit.models.dense import DenseAE, DenseSpec
+from aekit.models.registry import REGISTRY, build, spec_from_dict, spec_to_dict
+
+__all__ = ["REGISTRY", "ConvAE", "ConvSpec", "DenseAE", "DenseSpec", "build", "spec_from_dict", "spec_to_dict"]
