@@ -17,6 +17,10 @@ class InputError(AekitError, ValueError):
     """Bad data or a bad parameter value."""
 
 
+class InputTypeError(InputError, TypeError):
+    """Input whose values cannot be read as numbers (text, objects)."""
+
+
 class DataFileError(InputError):
     """A data file that is missing, corrupt, truncated or fails its checksum."""
 
@@ -37,6 +41,7 @@ __all__ = [
     "AekitError",
     "DataFileError",
     "InputError",
+    "InputTypeError",
     "ModelFileError",
     "NotFittedError",
     "TrainingDivergedError",

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from aekit.errors import InputError, NotFittedError
+from aekit.errors import InputError, InputTypeError, NotFittedError
 
 
 def _where(index: tuple[int, ...], columns: Sequence[str] | None) -> str:
@@ -56,6 +56,9 @@ def as_float_array(X: ArrayLike, *, what: str = "X", owner: str = "aekit",
                 "Autoencoders need numbers: drop those columns or encode them (for example one-hot "
                 "with sklearn.preprocessing.OneHotEncoder)."
             )
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise InputError(f"{what} is a sparse matrix; sparse input is not supported by {owner}. "
+                         f"Convert it with {what}.toarray() if it fits in memory.")
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
@@ -65,24 +68,24 @@ def as_float_array(X: ArrayLike, *, what: str = "X", owner: str = "aekit",
         try:
             arr = arr.astype(np.float32)
         except (TypeError, ValueError) as exc:
-            raise InputError(
+            raise InputTypeError(
                 f"{what} has dtype {arr.dtype} with values that are not numbers ({exc}). "
                 "Pass numeric data: drop or encode text columns first."
             ) from exc
     if arr.dtype.kind == "c":
-        raise InputError(f"{what} is complex ({arr.dtype}); pass real numbers, e.g. np.abs(X) or X.real.")
+        raise InputError(f"{what} is complex ({arr.dtype}): Complex data not supported; pass real numbers, e.g. np.abs(X) or X.real.")
     if arr.dtype.kind not in "fiub":
         raise InputError(f"{what} has dtype {arr.dtype}; pass numeric data.")
     if arr.ndim < min_ndim or arr.ndim > max_ndim:
         expected = f"{min_ndim}-D" if min_ndim == max_ndim else f"{min_ndim}-D to {max_ndim}-D"
-        hint = " Reshape a single sample with X.reshape(1, -1), a single feature with X.reshape(-1, 1)." \
+        hint = " Reshape your data: a single sample with X.reshape(1, -1), a single feature with X.reshape(-1, 1)." \
             if arr.ndim < 2 else ""
         raise InputError(f"{what} must be {expected} with samples along the first axis, "
                          f"got shape {arr.shape}.{hint}")
     if arr.shape[0] == 0:
         raise InputError(f"{what} is empty (shape {arr.shape}); {owner} needs at least one sample.")
     if arr.ndim >= 2 and int(np.prod(arr.shape[1:])) == 0:
-        raise InputError(f"{what} has no features (shape {arr.shape}).")
+        raise InputError(f"{what} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     check_finite(arr, what=what, owner=owner, columns=columns)
     return arr
@@ -124,8 +127,8 @@ def check_features(X: ArrayLike, *, estimator: Any, reset: bool, min_ndim: int =
         if n_features == estimator.n_features_in_ and len(expected) == 1:
             return arr.reshape(arr.shape[0], -1)
         raise InputError(
-            f"X has {n_features} features per sample (shape {arr.shape}), but {owner} was fitted on "
-            f"{estimator.n_features_in_} (sample shape {tuple(expected)}). Pass data with the same "
+            f"X has {n_features} features, but {owner} is expecting {estimator.n_features_in_} features "
+            f"as input (X's sample shape {shape}, fitted on {tuple(expected)}). Pass data with the same "
             "columns, in the same order, as at fit time."
         )
     return arr
