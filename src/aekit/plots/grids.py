@@ -94,7 +94,8 @@ def plot_reconstructions(
     x_hat = _to_display(x_hat[:n], "reconstructions", image_shape)
     lo, hi = _display_range(x)
     count, height, width = x.shape[0], x.shape[1], x.shape[2]
-    cell = min(1.3, 13.0 / count)  # inches per image; wide grids shrink to stay under ~14 in
+    # Inches per image: ten images fill ~9 in, the width a report column shows unscaled.
+    cell = min(1.3, 8.3 / count)
     aspect = min(max(width / height, 0.5), 3.0)
     fig = _new_figure(max(count * cell * aspect + 0.5, 4.0), 2 * cell + 0.7)
     axes = fig.subplots(2, count, squeeze=False)
@@ -190,7 +191,7 @@ def plot_image_grid(
         _check_length(labels, count, "labels", "images")
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
-    cell = min(max(11.0 / ncols, 0.45), 1.4)
+    cell = min(max(8.5 / ncols, 0.45), 1.4)
     aspect = min(max(width / height, 0.5), 3.0)
     label_room = 0.25 if labels is not None else 0.0
     fig = _new_figure(
