@@ -1,0 +1,334 @@
+"""Arrays and tables: ``.npy``/``.npz``, CSV/TSV and Parquet.
+
+Shape:
+    - tables: X (N, n_features) float32, y (N,) int64 when a label column is named
+    - arrays: X as stored ((N, ...) samples first); (N, H, W) is read as grayscale images
+      (N, 1, H, W); a large ``.npy`` comes back memory-mapped, unconverted
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from aekit.data.checks import check_finite, check_int
+from aekit.data.dataset import Dataset
+from aekit.errors import DataFileError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: ``.npy`` files larger than this are memory-mapped rather than read into memory.
+MMAP_THRESHOLD_BYTES = 256 * 2**20
+X_KEYS: tuple[str, ...] = ("X", "x", "data")
+Y_KEYS: tuple[str, ...] = ("y", "labels")
+TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".parquet", ".pq")
+
+
+def read_array(path: str | os.PathLike[str], *, mmap: bool | None = None) -> Dataset:
+    """Read samples (and labels) from a ``.npy`` or ``.npz`` file, never unpickling.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.npy``: one array, samples along axis 0. ``.npz``: samples under key ``"X"``,
+        ``"x"`` or ``"data"`` (or the only non-label array), labels under ``"y"`` or
+        ``"labels"`` if present.
+    mmap : bool, optional
+        Memory-map a ``.npy`` instead of reading it (the array streams from disk and is
+        returned unconverted and unchecked). Default: only above
+        :data:`MMAP_THRESHOLD_BYTES` (256 MB). Ignored for ``.npz``.
+
+    Returns
+    -------
+    Dataset
+        ``X`` float32 (or a read-only ``np.memmap``), ``y`` int64 or None. A 1-D array
+        is read as N samples of one feature; ``(N, H, W)`` as grayscale images
+        ``(N, 1, H, W)`` and ``(N, C, H, W)`` as images, with ``image_shape`` set.
+
+    Raises
+    ------
+    DataFileError
+        Missing or corrupt file, an object (pickled) array, or ``.npz`` keys that do not
+        say which array holds the samples.
+
+    Examples
+    --------
+    >>> np.savez(tmp / "set.npz", X=np.zeros((4, 3)), y=np.arange(4))   # doctest: +SKIP
+    >>> read_array(tmp / "set.npz").X.shape                            # doctest: +SKIP
+    (4, 3)
+    """
+    path = _existing_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        use_mmap = path.stat().st_size > MMAP_THRESHOLD_BYTES if mmap is None else bool(mmap)
+        X = _load_npy(path, mmap_mode="r" if use_mmap else None)
+        y = None
+    elif suffix == ".npz":
+        X, y = _load_npz(path)
+        use_mmap = False
+    else:
+        raise InputError(f"read_array reads .npy and .npz files; got {path.name!r}. "
+                         "Use read_table for CSV/Parquet, or aekit.data.load_dataset for any source.")
+    if X.dtype.kind not in "fiub":
+        raise DataFileError(f"{path.name} holds an array of dtype {X.dtype}; aekit needs numbers. "
+                            "Save a numeric array, e.g. np.save(path, X.astype(np.float32)).")
+    if X.ndim == 0:
+        raise DataFileError(f"{path.name} holds a single value (shape ()); save samples along axis 0.")
+    if len(X) == 0:
+        raise InputError(f"{path.name} holds no samples (shape {X.shape}).")
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    elif X.ndim == 3:
+        X = X.reshape(X.shape[0], 1, *X.shape[1:])  # (N, H, W) -> (N, 1, H, W)
+    if not use_mmap:
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        check_finite(X, what=path.name)
+    if y is not None:
+        y = _labels(y, n=len(X), what=f"labels in {path.name}")
+    image_shape = tuple(int(s) for s in X.shape[1:]) if X.ndim == 4 else None
+    return Dataset(X=X, y=y, name=path.name, image_shape=image_shape)  # type: ignore[arg-type]
+
+
+def read_table(path: str | os.PathLike[str], *, label_column: str | None = None) -> Dataset:
+    """Read a CSV, TSV or Parquet table of numeric features (and an optional label column).
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.csv`` (also ``.csv.gz`` and the like), ``.tsv`` or ``.parquet``/``.pq``, with a
+        header row naming the columns.
+    label_column : str, optional
+        A column holding labels: removed from ``X`` and returned as ``y`` (strings are
+        numbered in sorted order).
+
+    Returns
+    -------
+    Dataset
+        ``X`` float32 ``(N, n_features)``, ``y`` int64 or None, ``columns`` the feature names.
+
+    Raises
+    ------
+    InputError
+        Non-numeric feature columns (all named), missing values (count, first row and
+        column), an unknown ``label_column``, or no rows.
+    DataFileError
+        Missing, unreadable or corrupt file.
+
+    Examples
+    --------
+    >>> ds = read_table("patients.csv", label_column="outcome")   # doctest: +SKIP
+    >>> ds.columns                                               # doctest: +SKIP
+    ('age', 'weight', 'pressure')
+    """
+    path = _existing_file(path)
+    frame = _read_frame(path)
+    if len(frame) == 0:
+        raise InputError(f"{path.name} has a header but no rows; a table needs at least one sample.")
+    X, y, columns = _split_frame(frame, path.name, label_column)
+    check_finite(X, what=path.name, columns=columns)
+    return Dataset(X=X, y=y, name=path.name, columns=tuple(columns))
+
+
+def iter_table_chunks(path: str | os.PathLike[str], chunksize: int = 65536, *,
+                      label_column: str | None = None) -> Iterator[np.ndarray]:
+    """Stream a CSV/TSV or Parquet table as float32 blocks of at most ``chunksize`` rows.
+
+    Parameters
+    ----------
+    path : str or path-like
+        As for :func:`read_table`.
+    chunksize : int, default=65536
+        Rows per block.
+    label_column : str, optional
+        A column to leave out of the blocks (as :func:`read_table` leaves it out of X).
+
+    Yields
+    ------
+    np.ndarray
+        float32 ``(rows, n_features)`` blocks, in file order.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_table`, when the offending block is reached; missing values are
+        reported with their row number in the whole file.
+
+    Examples
+    --------
+    >>> total = sum(len(block) for block in iter_table_chunks("big.parquet", 10_000))  # doctest: +SKIP
+    """
+    check_int("chunksize", chunksize, minimum=1)
+    return _chunks(_existing_file(path), chunksize, label_column)  # checked now, read lazily
+
+
+def _chunks(path: Path, chunksize: int, label_column: str | None) -> Iterator[np.ndarray]:
+    start = 0
+    for frame in _iter_frames(path, chunksize):
+        X, _, columns = _split_frame(frame, path.name, label_column)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            row, col = (int(i) for i in np.argwhere(bad)[0])
+            raise InputError(
+                f"{path.name} has {int(bad.sum())} missing or infinite values in rows {start}-"
+                f"{start + len(X) - 1} (first at row {start + row}, column {columns[col]!r}). Fill them "
+                "in (for example with sklearn.impute.SimpleImputer) or drop those rows."
+            )
+        start += len(X)
+        yield X
+
+
+def _existing_file(path: str | os.PathLike[str]) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataFileError(f"{str(p)!r} does not exist. Check the path.")
+    if not p.is_file():
+        raise DataFileError(f"{str(p)!r} is a folder, not a file. Pass a file, or use "
+                            "read_image_folder / load_dataset for folders.")
+    return p
+
+
+def _load_npy(path: Path, *, mmap_mode: Any) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "pickle" in str(exc).lower():
+            raise DataFileError(_pickled(path.name)) from exc
+        raise DataFileError(f"{path.name} is not a valid .npy file ({exc}). Re-create it with np.save.") from exc
+    except (OSError, EOFError) as exc:
+        raise DataFileError(f"{path.name} could not be read as .npy ({exc}); it is corrupt or "
+                            "truncated. Re-create it with np.save.") from exc
+
+
+def _pickled(name: str) -> str:
+    return (f"{name} holds Python objects (dtype object), which aekit never unpickles: loading a "
+            "pickle can run arbitrary code. Save a numeric array instead, e.g. "
+            "np.save(path, X.astype(np.float32)).")
+
+
+def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            keys = list(npz.files)
+            x_key = next((k for k in X_KEYS if k in keys), None)
+            y_key = next((k for k in Y_KEYS if k in keys), None)
+            if x_key is None:
+                rest = [k for k in keys if k != y_key]
+                if len(rest) != 1:
+                    listed = ", ".join(map(repr, keys)) or "none"
+                    raise DataFileError(
+                        f"{path.name} holds arrays {listed}; aekit cannot tell which holds the samples. "
+                        f"Save them under one of {', '.join(map(repr, X_KEYS))} (labels under "
+                        f"{' or '.join(map(repr, Y_KEYS))}), e.g. np.savez(path, X=X, y=y)."
+                    )
+                x_key = rest[0]
+            return npz[x_key], (npz[y_key] if y_key is not None else None)
+    except ValueError as exc:
+        if isinstance(exc, DataFileError):
+            raise
+        if "pickle" in str(exc).lower():
+            raise DataFileError(_pickled(path.name)) from exc
+        raise DataFileError(f"{path.name} is not a valid .npz file ({exc}). Re-create it with np.savez.") from exc
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataFileError(f"{path.name} could not be read as .npz ({exc}); it is corrupt or "
+                            "truncated. Re-create it with np.savez.") from exc
+
+
+def _labels(values: Any, *, n: int, what: str) -> np.ndarray:
+    """Turn labels into int64: integers as they are, anything else numbered in sorted order."""
+    arr = np.asarray(values)
+    if arr.ndim != 1 or len(arr) != n:
+        raise InputError(f"{what} have shape {arr.shape}; expected one label per sample ({n},).")
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all():
+            row = int(np.flatnonzero(~np.isfinite(arr))[0])
+            raise InputError(f"{what} have {int((~np.isfinite(arr)).sum())} missing values (first at "
+                             f"row {row}). Every sample needs a label; drop unlabelled rows.")
+        if np.all(arr == np.round(arr)):
+            return arr.astype(np.int64)
+    _, codes = np.unique(arr.astype(str), return_inverse=True)
+    return codes.astype(np.int64)
+
+
+def _read_frame(path: Path) -> "pd.DataFrame":
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path, engine="pyarrow")
+        return pd.read_csv(path, sep=_separator(path))
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{path.name} is empty: no header and no rows.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        raise DataFileError(f"{path.name} could not be read as a {'Parquet' if suffix in ('.parquet', '.pq') else 'CSV'} "
+                            f"table ({exc}). Check the file type and that it is not truncated.") from exc
+
+
+def _separator(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    return "\t" if ".tsv" in suffixes or ".tab" in suffixes else ","
+
+
+def _iter_frames(path: Path, chunksize: int) -> Iterator["pd.DataFrame"]:
+    import pandas as pd
+
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            reader = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises ArrowInvalid (a ValueError) or OSError
+            raise DataFileError(f"{path.name} could not be read as Parquet ({exc}).") from exc
+        for batch in reader.iter_batches(batch_size=chunksize):
+            yield batch.to_pandas()
+        return
+    try:
+        chunks = pd.read_csv(path, sep=_separator(path), chunksize=chunksize)
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{path.name} is empty: no header and no rows.") from exc
+    with chunks:
+        yield from chunks
+
+
+def _split_frame(frame: "pd.DataFrame", name: str,
+                 label_column: str | None) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """Separate the label column, refuse non-numeric features, return float32 X."""
+    import pandas as pd
+
+    y = None
+    if label_column is not None:
+        if label_column not in frame.columns:
+            cols = ", ".join(repr(str(c)) for c in frame.columns)
+            raise InputError(f"label_column {label_column!r} is not a column of {name}; its columns are {cols}.")
+        labels = frame[label_column]
+        if labels.isna().any():
+            row = int(np.flatnonzero(labels.isna().to_numpy())[0])
+            raise InputError(f"label column {label_column!r} of {name} has {int(labels.isna().sum())} "
+                             f"missing values (first at row {row}). Every sample needs a label; drop "
+                             "unlabelled rows.")
+        y = _labels(labels.to_numpy(), n=len(frame), what=f"label column {label_column!r} of {name}")
+        frame = frame.drop(columns=[label_column])
+    bad = [str(c) for c in frame.columns
+           if not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))]
+    if bad:
+        hint = "" if label_column is not None else (
+            f", or, if {'it is' if len(bad) == 1 else 'one of them is'} the label, "
+            f"pass label_column={bad[0]!r}")
+        raise InputError(
+            f"{name} has non-numeric column{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))}. "
+            "Autoencoders need numbers: drop those columns or encode them (for example one-hot with "
+            f"sklearn.preprocessing.OneHotEncoder){hint}."
+        )
+    if frame.shape[1] == 0:
+        raise InputError(f"{name} has no feature columns left after removing the label column.")
+    columns = [str(c) for c in frame.columns]
+    X = frame.to_numpy(dtype=np.float32, na_value=np.nan)
+    return X, y, columns
