@@ -76,7 +76,7 @@ class Batches:
         starts = torch.arange(0, n, self.chunk_rows)
         order = starts[self._perm(len(starts))] if self.shuffle else starts
         for s in order.tolist():
-            chunk = torch.from_numpy(np.ascontiguousarray(arr[s:s + self.chunk_rows], dtype=np.float32))
+            chunk = torch.from_numpy(np.array(arr[s:s + self.chunk_rows], dtype=np.float32))  # a writable copy
             yield from self._from_tensor(chunk.to(self.device))
 
 
@@ -86,5 +86,5 @@ def eval_batches(data: Tensor | np.ndarray, batch_size: int, device: torch.devic
     for start in range(0, n, batch_size):
         part = data[start:start + batch_size]
         if isinstance(part, np.ndarray):
-            part = torch.from_numpy(np.ascontiguousarray(part, dtype=np.float32))
+            part = torch.from_numpy(np.array(part, dtype=np.float32))
         yield part.to(device, non_blocking=True)

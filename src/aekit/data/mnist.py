@@ -297,5 +297,5 @@ def _missing_message(kind: str, root: str | os.PathLike[str] | None, gz_name: st
     return (
         f"{head} To work offline, put the four files {', '.join(ALL_FILES)} in {cache_dir(kind)} "
         "(or in a folder passed as root=, or in the folder named by the AEKIT_DATA environment "
-        "variable), or set AEKIT_MNIST_MIRROR to a reachable mirror."
+        f"variable), or {'pass download=True' if tried is None else 'set AEKIT_MNIST_MIRROR to a reachable mirror'}."
     )
