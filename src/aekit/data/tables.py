@@ -193,7 +193,16 @@ def _existing_file(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def _check_magic(path: Path, magic: bytes, kind: str, writer: str) -> None:
+    with open(path, "rb") as f:
+        head = f.read(len(magic))
+    if head != magic:
+        raise DataFileError(f"{path.name} is not a {kind} file (it does not start with {magic!r}); "
+                            f"check the file type, or re-create it with {writer}.")
+
+
 def _load_npy(path: Path, *, mmap_mode: Any) -> np.ndarray:
+    _check_magic(path, b"\x93NUMPY", ".npy", "np.save")
     try:
         return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
     except ValueError as exc:
@@ -212,6 +221,7 @@ def _pickled(name: str) -> str:
 
 
 def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    _check_magic(path, b"PK", ".npz (zip)", "np.savez")
     try:
         with np.load(path, allow_pickle=False) as npz:
             keys = list(npz.files)
