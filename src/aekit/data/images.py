@@ -86,9 +86,9 @@ def read_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, in
         other = next((i for i, s in enumerate(sizes) if s != first), None)
         if other is not None:
             raise InputError(
-                f"images in {root} differ in size: {files[0].relative_to(root)} is {first[0]}x{first[1]} "
-                f"and {files[other].relative_to(root)} is {sizes[other][0]}x{sizes[other][1]} (width x "
-                f"height). Pass size=(height, width) to resize them all, e.g. size=({first[1]}, {first[0]})."
+                f"images in {root} differ in size: {files[0].relative_to(root)} is {first[1]}x{first[0]} "
+                f"and {files[other].relative_to(root)} is {sizes[other][1]}x{sizes[other][0]} (height x "
+                f"width). Pass size=(height, width) to resize them all, e.g. size=({first[1]}, {first[0]})."
             )
         target = (first[1], first[0])
     channels = 1 if mode == "L" else 3
