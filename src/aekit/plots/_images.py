@@ -27,23 +27,28 @@ def _check_image_shape(image_shape: Any) -> tuple[int, ...]:
     return shape
 
 
-def _to_display(images: Any, name: str, image_shape: Any = None) -> np.ndarray:
-    """Images as float (N, H, W) for greyscale or (N, H, W, 3) for colour."""
-    x = _as_float_array(images, name)
+def _to_display(images: Any, name: str, image_shape: Any = None, limit: int | None = None) -> np.ndarray:
+    """The first ``limit`` images as float (N, H, W) for greyscale or (N, H, W, 3) for colour.
+
+    Shapes are checked (and reported) on the whole input; only the shown images are converted.
+    """
+    x = np.asarray(images)
     _check_not_empty(x, name)
+    full_shape = x.shape
+    x = _as_float_array(x[:limit] if x.ndim >= 1 else x, name)
     if image_shape is not None:
         shape = _check_image_shape(image_shape)
         per_sample = int(np.prod(x.shape[1:])) if x.ndim >= 2 else 0
         if x.ndim < 2 or per_sample != int(np.prod(shape)):
             raise InputError(
                 f"image_shape={shape} holds {int(np.prod(shape))} values per image, but {name} "
-                f"has shape {x.shape} ({per_sample} values per sample); pass the shape the "
+                f"has shape {full_shape} ({per_sample} values per sample); pass the shape the "
                 "samples were flattened from."
             )
         x = x.reshape((x.shape[0], *shape))  # (N, D) -> (N, C, H, W) or (N, H, W)
     if x.ndim == 2:
         raise InputError(
-            f"{name} has shape {x.shape}: flat (N, D) samples need image_shape=(C, H, W) "
+            f"{name} has shape {full_shape}: flat (N, D) samples need image_shape=(C, H, W) "
             f"to be drawn as images. Accepted layouts: {LAYOUTS}."
         )
     if x.ndim == 4:
@@ -51,13 +56,13 @@ def _to_display(images: Any, name: str, image_shape: Any = None) -> np.ndarray:
             x = x.transpose(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C)
         elif x.shape[3] not in (1, 3):
             raise InputError(
-                f"{name} has shape {x.shape}: neither axis 1 nor axis 3 is a channel axis of "
+                f"{name} has shape {full_shape}: neither axis 1 nor axis 3 is a channel axis of "
                 f"size 1 or 3. Accepted layouts: {LAYOUTS}."
             )
         if x.shape[3] == 1:
             x = x[..., 0]  # (N, H, W, 1) -> (N, H, W)
     elif x.ndim != 3:
-        raise InputError(f"{name} has shape {x.shape} ({x.ndim}-D). Accepted layouts: {LAYOUTS}.")
+        raise InputError(f"{name} has shape {full_shape} ({x.ndim}-D). Accepted layouts: {LAYOUTS}.")
     _check_finite(x, name)
     return x
 

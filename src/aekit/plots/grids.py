@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from aekit.errors import InputError
 from aekit.plots._checks import (
@@ -76,8 +77,7 @@ def plot_reconstructions(
     """
     n = _check_positive_int(n, "n")
     feature_names = list(map(str, originals.columns)) if hasattr(originals, "columns") else None
-    x = _as_float_array(originals, "originals")
-    x_hat = _as_float_array(reconstructions, "reconstructions")
+    x, x_hat = np.asarray(originals), np.asarray(reconstructions)
     if x.shape != x_hat.shape:
         raise InputError(
             f"originals has shape {x.shape} but reconstructions has shape {x_hat.shape}; "
@@ -85,13 +85,15 @@ def plot_reconstructions(
         )
     if x.ndim == 2 and image_shape is None:
         _check_not_empty(x, "originals")
-        _check_finite(x, "originals")
-        _check_finite(x_hat, "reconstructions")
-        fig = _table_profiles(x[:n], x_hat[:n], title, feature_names)
+        rows = _as_float_array(x[:_MAX_TABLE_ROWS], "originals")
+        rows_hat = _as_float_array(x_hat[:_MAX_TABLE_ROWS], "reconstructions")
+        _check_finite(rows, "originals")
+        _check_finite(rows_hat, "reconstructions")
+        fig = _table_profiles(rows[:n], rows_hat[:n], title, feature_names)
         return _atomic_savefig(fig, path)
 
-    x = _to_display(x[:n], "originals", image_shape)
-    x_hat = _to_display(x_hat[:n], "reconstructions", image_shape)
+    x = _to_display(x, "originals", image_shape, limit=n)
+    x_hat = _to_display(x_hat, "reconstructions", image_shape, limit=n)
     lo, hi = _display_range(x)
     count, height, width = x.shape[0], x.shape[1], x.shape[2]
     # Inches per image: ten images fill ~9 in, the width a report column shows unscaled.
@@ -108,10 +110,10 @@ def plot_reconstructions(
     return _atomic_savefig(fig, path)
 
 
-def _table_profiles(x: np.ndarray, x_hat: np.ndarray, title: str, names: list[str] | None):
+def _table_profiles(
+    rows: np.ndarray, rows_hat: np.ndarray, title: str, names: list[str] | None
+) -> Figure:
     """One panel per row: original vs reconstructed feature values."""
-    rows = x[:_MAX_TABLE_ROWS]
-    rows_hat = x_hat[:_MAX_TABLE_ROWS]
     count, n_features = rows.shape
     fig = _new_figure(min(max(6.0, 0.25 * n_features + 2.0), 12.0), 1.7 * count + 1.0)
     axes = fig.subplots(count, 1, squeeze=False, sharex=True)[:, 0]
