@@ -67,7 +67,8 @@ def test_file_types(tmp_path: Path, suffix: str) -> None:
 
 
 def test_unknown_name_lists_names_and_types() -> None:
-    with pytest.raises(InputError, match=r"unknown data set 'mnsit'.*'default'.*'fashion-mnist'.*\.parquet.*image folder") as info:
+    expected = r"unknown data set 'mnsit'.*'default'.*'fashion-mnist'.*\.parquet.*image folder"
+    with pytest.raises(InputError, match=expected) as info:
         load_dataset("mnsit")
     assert not isinstance(info.value, DataFileError)
     assert set(DATASET_NAMES) == {"default", "mnist-5k", "mnist", "fashion-mnist"}

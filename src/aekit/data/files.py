@@ -1,20 +1,28 @@
 """Atomic file writes: a temp file in the target's folder, then ``os.replace``.
 
 A crash, a full disk or an exception half-way leaves either the old file or the new one,
-never a half-written file, and never a stray temp file.
+never a half-written file. An exception also removes the temp file; only a killed process
+can leave one behind (a hidden ``.<name>.<random>.tmp`` beside the target).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-# mkstemp creates files as 0600; give the final file the permissions open() would have.
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+
+def _create_temp(folder: Path, name: str) -> Path:
+    """Create a new empty file beside ``name``; mode 0666 minus the umask, as open() would give."""
+    while True:
+        tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return tmp
+        except FileExistsError:  # a 48-bit collision: draw again
+            continue
 
 
 @contextmanager
@@ -41,12 +49,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _create_temp(target.parent, target.name)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

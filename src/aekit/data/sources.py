@@ -41,7 +41,8 @@ def load_dataset(source: str | os.PathLike[str], *, split: Literal["train", "tes
         5,000 digits; "mnist"; "fashion-mnist", also "fashion_mnist" or "fmnist"), or a
         path: an image folder, a folder holding MNIST IDX files, an IDX file (``.idx``,
         ``*-ubyte``, ``.gz``; a labels file beside it is used), ``.npy``, ``.npz``,
-        ``.csv``, ``.tsv``, ``.parquet`` or ``.pq``.
+        ``.csv``, ``.tsv``, ``.parquet`` or ``.pq``. Names win over paths: pass a
+        ``pathlib.Path`` (or ``"./mnist"``) for a folder that happens to share a name.
     split : {"train", "test"}, default="train"
         For named sets and MNIST IDX folders; a single file is read whole.
     root : str or path-like, optional

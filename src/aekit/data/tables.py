@@ -278,8 +278,9 @@ def _read_frame(path: Path) -> "pd.DataFrame":
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path.name} is empty: no header and no rows.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
-        raise DataFileError(f"{path.name} could not be read as a {'Parquet' if suffix in ('.parquet', '.pq') else 'CSV'} "
-                            f"table ({exc}). Check the file type and that it is not truncated.") from exc
+        kind = "Parquet" if suffix in (".parquet", ".pq") else "CSV"
+        raise DataFileError(f"{path.name} could not be read as a {kind} table ({exc}). Check the file "
+                            "type and that it is not truncated.") from exc
 
 
 def _separator(path: Path) -> str:
