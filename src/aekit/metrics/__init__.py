@@ -1,0 +1,1 @@
+"""Quality measures: arrays in, floats out."""
