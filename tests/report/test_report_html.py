@@ -40,6 +40,8 @@ def run_dir(tmp_path):
     plot_latent_map(rng.normal(size=(20, 2)), run / "extra" / "a_custom_view.png")
     (run / "extra" / "deeper").mkdir()
     plot_latent_map(rng.normal(size=(20, 2)), run / "extra" / "deeper" / "too_deep.png")
+    (run / ".cache").mkdir()
+    plot_latent_map(rng.normal(size=(20, 2)), run / ".cache" / "hidden.png")
     return run
 
 
@@ -48,7 +50,7 @@ def test_report_embeds_every_png_known_ones_first(run_dir):
     assert out == run_dir / "report.html"
     page = out.read_text(encoding="utf-8")
     assert page.count(EMBEDDED) == 3  # two top-level, one in a sub-folder, none deeper
-    assert "too_deep" not in page
+    assert "too_deep" not in page and "hidden.png" not in page
     order = [page.index(name) for name in ("loss_curves.png", "reconstructions.png", "extra/a_custom_view.png")]
     assert order == sorted(order)
     assert ">Loss curves<" in page and ">A custom view<" in page

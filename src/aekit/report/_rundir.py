@@ -114,8 +114,12 @@ def _figure_order(relative: Path) -> tuple[int, str]:
 
 
 def _find_figures(run_dir: Path) -> list[FigureFile]:
-    candidates = [p for p in run_dir.glob("*.png") if p.is_file()]
-    candidates += [p for p in run_dir.glob("*/*.png") if p.is_file()]
+    candidates = [*run_dir.glob("*.png"), *run_dir.glob("*/*.png")]
+    # Hidden files and folders (editor caches, half-written temp files) are not figures.
+    candidates = [
+        p for p in candidates
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(run_dir).parts)
+    ]
     figures = []
     for png in sorted((p.relative_to(run_dir) for p in candidates), key=_figure_order):
         data = (run_dir / png).read_bytes()
