@@ -10,10 +10,12 @@ from torch import nn
 from aekit.errors import ModelFileError
 from aekit.models.conv import ConvAE, ConvSpec
 from aekit.models.dense import DenseAE, DenseSpec
+from aekit.models.recurrent import RecurrentAE, RecurrentSpec
 
 REGISTRY: dict[str, tuple[type[nn.Module], type[Any]]] = {
     "dense": (DenseAE, DenseSpec),
     "conv": (ConvAE, ConvSpec),
+    "recurrent": (RecurrentAE, RecurrentSpec),
 }
 
 
