@@ -1,0 +1,62 @@
+"""Reconstruction error between data and its reconstruction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from aekit.errors import InputError
+
+_CHUNK = 8192
+
+
+def reconstruction_mse(a: Any, b: Any) -> float:
+    """Mean squared error per value between samples and their reconstructions.
+
+    Both arrays hold the same samples along axis 0; each sample may have any shape as
+    long as both have the same number of values per sample, so ``(N, 1, 28, 28)`` images
+    compare with ``(N, 784)`` rows. Computed in float64, chunk by chunk, so memory-mapped
+    input is not loaded whole.
+
+    Parameters
+    ----------
+    a, b : array-like of shape (n_samples, ...)
+        Originals and reconstructions, in the same units.
+
+    Returns
+    -------
+    float
+        ``mean((a - b) ** 2)`` over every value; lower is better, 0 is a perfect copy.
+
+    Raises
+    ------
+    aekit.errors.InputError
+        Different numbers of samples or values per sample, no samples, or NaN/inf values.
+
+    Examples
+    --------
+    >>> reconstruction_mse([[0.0, 1.0]], [[0.0, 0.5]])
+    0.125
+    """
+    x, y = np.asarray(a), np.asarray(b)
+    if x.ndim == 0 or y.ndim == 0:
+        raise InputError("reconstruction_mse needs arrays of samples (at least 1-D), got a scalar.")
+    if len(x) != len(y):
+        raise InputError(f"reconstruction_mse got {len(x)} originals but {len(y)} reconstructions; "
+                         "pass the reconstruction of exactly these samples.")
+    if len(x) == 0:
+        raise InputError("reconstruction_mse got no samples (length 0).")
+    per_x, per_y = int(np.prod(x.shape[1:])), int(np.prod(y.shape[1:]))
+    if per_x != per_y:
+        raise InputError(f"reconstruction_mse: samples of shape {x.shape[1:]} ({per_x} values) cannot be compared "
+                         f"with samples of shape {y.shape[1:]} ({per_y} values).")
+    total = 0.0
+    for start in range(0, len(x), _CHUNK):
+        xb = np.asarray(x[start:start + _CHUNK], dtype=np.float64).reshape(-1)
+        yb = np.asarray(y[start:start + _CHUNK], dtype=np.float64).reshape(-1)
+        total += float(np.square(xb - yb).sum())
+    mse = total / (len(x) * max(per_x, 1))
+    if not np.isfinite(mse):
+        raise InputError("reconstruction_mse: the inputs hold NaN or infinite values; the error is undefined.")
+    return mse
