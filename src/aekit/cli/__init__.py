@@ -1,0 +1,1 @@
+"""The ``aekit`` command line: a Typer app in :mod:`aekit.cli.main`, one module per sub-command."""

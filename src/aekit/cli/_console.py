@@ -1,0 +1,73 @@
+"""Where the commands print, and the global flags (--debug, --quiet) they read."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from aekit import Autoencoder
+
+
+@dataclass
+class State:
+    """Global options, set by the app callback on every invocation."""
+
+    debug: bool = False
+    quiet: bool = False
+
+
+state = State()
+
+#: The ``Autoencoder`` constructor's defaults: the CLI's defaults, so the two never drift.
+DEFAULTS: dict[str, Any] = {name: p.default for name, p in inspect.signature(Autoencoder).parameters.items()}
+
+
+def out() -> Console:
+    # Built per call: sys.stdout is looked up then, so test runners that swap it see the text.
+    return Console(soft_wrap=True, highlight=False)
+
+
+def err() -> Console:
+    return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def say(message: str) -> None:
+    """One result line on stdout (printed even with --quiet)."""
+    out().print(Text(message))
+
+
+def note(message: str) -> None:
+    """Extra information on stdout, left out with --quiet."""
+    if not state.quiet:
+        out().print(Text(message, style="dim"))
+
+
+def fail_line(message: str) -> None:
+    """One red line on stderr; embedded newlines are folded so it stays one line."""
+    err().print(Text(f"error: {' '.join(str(message).split())}", style="bold red"))
+
+
+def parse_widths(flag: str) -> Any:
+    """A Typer callback turning '128,64' into (128, 64); '' or 'none' into ()."""
+
+    def parse(value: str | None) -> tuple[int, ...] | None:
+        if value is None:
+            return None
+        text = value.strip().lower()
+        if text in ("", "none", "()"):
+            return ()
+        widths = []
+        for part in text.replace(" ", "").strip("()[]").split(","):
+            if not part.isdigit() or int(part) < 1:
+                raise typer.BadParameter(
+                    f"{value!r} is not a list of layer widths: {part!r} is not a whole number >= 1. "
+                    f"Write comma-separated widths, e.g. {flag} 128,64 (or {flag} none).")
+            widths.append(int(part))
+        return tuple(widths)
+
+    return parse

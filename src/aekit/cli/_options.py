@@ -1,0 +1,24 @@
+"""Arguments and options shared by the commands that use a trained run."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+class Split(str, Enum):
+    train = "train"
+    test = "test"
+
+
+RunArg = Annotated[Path, typer.Argument(exists=True, show_default=False, metavar="RUN",
+                                        help="A run folder from 'aekit train' or 'aekit demo', or its config.json.")]
+DataOpt = Annotated[str, typer.Option("--data", "-d", show_default=False,
+                                      help="A data-set name (default, mnist, fashion-mnist) or a path: .csv, .tsv, "
+                                           ".parquet, .npy, .npz, IDX file, image folder.")]
+SplitOpt = Annotated[Split, typer.Option(help="Which split of a named data set (a file is read whole).")]
+LabelOpt = Annotated[Optional[str], typer.Option(
+    help="A table's label column, left out of the features (default: the one the run was trained with).")]

@@ -1,0 +1,91 @@
+"""The ``aekit`` command: global options, error handling, and the sub-commands.
+
+Every sub-command lives in its own module (``train.py``, ``demo.py``, ``encode.py``,
+``reconstruct.py``, ``evaluate.py``) and is registered here. Any error aekit raises on
+purpose (:class:`aekit.errors.AekitError`) or a file the system cannot read or write
+becomes one red line on stderr and exit code 1; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from aekit._version import __version__
+from aekit.cli import demo, encode, evaluate, reconstruct, train
+from aekit.cli._console import fail_line, state
+from aekit.errors import AekitError
+
+
+class _AekitGroup(TyperGroup):
+    """Runs a sub-command and turns expected failures into one line and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (AekitError, OSError) as exc:
+            if state.debug:
+                raise
+            fail_line(str(exc) or type(exc).__name__)
+            raise click.exceptions.Exit(1) from None
+        except KeyboardInterrupt:
+            if state.debug:
+                raise
+            fail_line("interrupted.")
+            raise click.exceptions.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=_AekitGroup,
+    name="aekit",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"aekit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the aekit version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback when something fails.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or extra lines: "
+                                                              "only each command's one-line result.")] = False,
+) -> None:
+    """Train autoencoders and put them to work, from the command line.
+
+    Every training run gets its own folder (config, weights, checkpoint, history,
+    metrics, plots and an HTML report); the other commands take that folder.
+
+    **Examples**
+
+        aekit demo
+        aekit train --data default --latent-dim 16 --epochs 30
+        aekit train --data table.csv --hidden 64,16 --latent-dim 4 -o runs/t
+        aekit encode runs/t --data new.csv --out codes.csv
+        aekit evaluate runs/t --data new.csv
+    """
+    state.debug = debug
+    state.quiet = quiet
+
+
+app.command("train")(train.train)
+app.command("demo")(demo.demo)
+app.command("encode")(encode.encode)
+app.command("reconstruct")(reconstruct.reconstruct)
+app.command("evaluate")(evaluate.evaluate)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
