@@ -11,11 +11,14 @@ from aekit.errors import ModelFileError
 from aekit.models.conv import ConvAE, ConvSpec
 from aekit.models.dense import DenseAE, DenseSpec
 from aekit.models.recurrent import RecurrentAE, RecurrentSpec
+from aekit.models.vae import VAE, ConvVAE, ConvVAESpec, VAESpec
 
 REGISTRY: dict[str, tuple[type[nn.Module], type[Any]]] = {
     "dense": (DenseAE, DenseSpec),
     "conv": (ConvAE, ConvSpec),
     "recurrent": (RecurrentAE, RecurrentSpec),
+    "vae": (VAE, VAESpec),
+    "conv_vae": (ConvVAE, ConvVAESpec),
 }
 
 
