@@ -7,9 +7,10 @@ from typing import Any
 
 from aekit.errors import ModelFileError
 from aekit.estimators.autoencoder import Autoencoder
+from aekit.estimators.classifier import AutoencoderClassifier
 from aekit.io.model_file import load_model
 
-ESTIMATORS: dict[str, type[Any]] = {"Autoencoder": Autoencoder}
+ESTIMATORS: dict[str, type[Any]] = {"Autoencoder": Autoencoder, "AutoencoderClassifier": AutoencoderClassifier}
 
 
 def load(path: str | Path) -> Any:
