@@ -235,7 +235,10 @@ def _train_into(run_dir: Path, data: str, train: Dataset, test: Dataset, test_so
     })
 
     if history:
-        columns = {k: [r.get(k, np.nan) for r in history] for k in history[0] if k not in ("seconds",)}
+        keys = dict.fromkeys(k for r in history for k in r if k != "seconds")
+        columns = {k: [r.get(k, np.nan) for r in history] for k in keys}
+        if len(set(columns.get("lr", []))) <= 1:
+            columns.pop("lr", None)  # a constant learning rate needs no panel of its own
         files["loss_curves"] = plot_loss_curves(columns, run_dir / "loss_curves.png",
                                                 title=f"{estimator.model} autoencoder on {train.name}")
     sample = test.X[:10]

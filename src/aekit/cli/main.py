@@ -1,7 +1,7 @@
 """The ``aekit`` command: global options, error handling, and the sub-commands.
 
 Every sub-command lives in its own module (``train.py``, ``demo.py``, ``encode.py``,
-``reconstruct.py``, ``evaluate.py``) and is registered here. Any error aekit raises on
+``reconstruct.py``, ``evaluate.py``, ``reduce.py``, ``visualize.py``) and is registered here. Any error aekit raises on
 purpose (:class:`aekit.errors.AekitError`) or a file the system cannot read or write
 becomes one red line on stderr and exit code 1; ``--debug`` shows the traceback instead.
 """
@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from aekit._version import __version__
-from aekit.cli import demo, encode, evaluate, reconstruct, train
+from aekit.cli import demo, encode, evaluate, reconstruct, reduce, train, visualize
 from aekit.cli._console import fail_line, state
 from aekit.errors import AekitError
 
@@ -75,6 +75,7 @@ def main(
         aekit train --data table.csv --hidden 64,16 --latent-dim 4 -o runs/t
         aekit encode runs/t --data new.csv --out codes.csv
         aekit evaluate runs/t --data new.csv
+        aekit visualize runs/t --data new.csv --method tsne
     """
     state.debug = debug
     state.quiet = quiet
@@ -85,6 +86,9 @@ app.command("demo")(demo.demo)
 app.command("encode")(encode.encode)
 app.command("reconstruct")(reconstruct.reconstruct)
 app.command("evaluate")(evaluate.evaluate)
+app.command("reduce")(reduce.reduce)
+app.command("visualize")(visualize.visualize)
+app.command("visualise", hidden=True)(visualize.visualize)  # British spelling, same command
 
 
 if __name__ == "__main__":  # pragma: no cover
