@@ -2,5 +2,6 @@
 
 from aekit.estimators.autoencoder import Autoencoder
 from aekit.estimators.persistence import ESTIMATORS, load
+from aekit.estimators.sequence import SequenceAutoencoder
 
-__all__ = ["ESTIMATORS", "Autoencoder", "load"]
+__all__ = ["ESTIMATORS", "Autoencoder", "SequenceAutoencoder", "load"]

@@ -207,7 +207,7 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
             return copy.deepcopy(self.autoencoder)
         ae = _default_autoencoder(self) if self.autoencoder is None else clone(self.autoencoder)
         if self.encoder_init == "random":  # only the scaling and the architecture are needed
-            ae.set_params(epochs=1, pretrain_epochs=0)
+            ae.set_params(epochs=1, **({"pretrain_epochs": 0} if "pretrain_epochs" in ae.get_params() else {}))
         Xa = X
         if X_unlabelled is not None:
             Xu = check_features(X_unlabelled, estimator=self, reset=False)

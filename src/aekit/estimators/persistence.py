@@ -8,9 +8,11 @@ from typing import Any
 from aekit.errors import ModelFileError
 from aekit.estimators.autoencoder import Autoencoder
 from aekit.estimators.classifier import AutoencoderClassifier
+from aekit.estimators.sequence import SequenceAutoencoder
 from aekit.io.model_file import load_model
 
-ESTIMATORS: dict[str, type[Any]] = {"Autoencoder": Autoencoder, "AutoencoderClassifier": AutoencoderClassifier}
+ESTIMATORS: dict[str, type[Any]] = {"Autoencoder": Autoencoder, "AutoencoderClassifier": AutoencoderClassifier,
+                                     "SequenceAutoencoder": SequenceAutoencoder}
 
 
 def load(path: str | Path) -> Any:

@@ -40,6 +40,7 @@ def plot_error_vs_dim(
     *,
     ylabel: str = "reconstruction MSE",
     title: str = "Reconstruction error vs latent size",
+    xlabel: str = "latent dimension",
 ) -> Path:
     """Plot each method's error against latent dimension (e.g. autoencoder vs PCA).
 
@@ -58,6 +59,8 @@ def plot_error_vs_dim(
         y-axis title.
     title : str, default="Reconstruction error vs latent size"
         Figure title.
+    xlabel : str, default="latent dimension"
+        x-axis title (e.g. "labelled examples" for accuracy vs number of labels).
 
     Returns
     -------
@@ -94,7 +97,7 @@ def plot_error_vs_dim(
     all_errors = np.concatenate(list(curves.values()))
     if all_errors.min() > 0 and all_errors.max() / all_errors.min() > 10:
         ax.set_yscale("log")
-    ax.set_xlabel("latent dimension")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=9)

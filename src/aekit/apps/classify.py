@@ -1,0 +1,248 @@
+"""Classify with a trained autoencoder: how much pre-training on unlabelled data buys.
+
+Two studies, each a function returning a frozen result:
+
+- :func:`label_efficiency`: pre-train an autoencoder on every training sample without
+  labels, then fine-tune an :class:`~aekit.estimators.classifier.AutoencoderClassifier`
+  on N labelled samples, against the same network trained from scratch, for several N
+  (the semi-supervised case of Erhan et al. 2010, "Why does unsupervised pre-training
+  help deep learning?").
+- :func:`frozen_features_comparison`: logistic regression on autoencoder codes vs PCA
+  codes of the same size vs the raw inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from aekit.errors import InputError
+from aekit.estimators.autoencoder import Autoencoder
+from aekit.estimators.classifier import AutoencoderClassifier
+from aekit.plots import plot_error_vs_dim
+
+
+@dataclass(frozen=True)
+class LabelEfficiencyRow:
+    """Test accuracy with ``n_labels`` labelled training samples."""
+
+    n_labels: int
+    pretrained_acc: float
+    scratch_acc: float
+
+    @property
+    def gain(self) -> float:
+        """Accuracy points (0-100 scale) pre-training adds."""
+        return 100.0 * (self.pretrained_acc - self.scratch_acc)
+
+
+@dataclass(frozen=True)
+class LabelEfficiency:
+    """What :func:`label_efficiency` measured.
+
+    Attributes
+    ----------
+    rows : tuple of LabelEfficiencyRow
+        One per requested number of labels, in the order asked.
+    autoencoder : Autoencoder
+        The pre-trained autoencoder (fitted on all training samples, no labels).
+    pretrain_seconds : float
+        Time spent pre-training (0 when a fitted autoencoder was given).
+    seconds : dict of str to list of float
+        Fine-tuning time per row, under "pretrained" and "scratch".
+    """
+
+    rows: tuple[LabelEfficiencyRow, ...]
+    autoencoder: Autoencoder
+    pretrain_seconds: float
+    seconds: dict[str, list[float]]
+
+    def plot(self, path: str | os.PathLike[str]) -> Path:
+        """Test accuracy against the number of labels (log x), pre-trained vs from scratch."""
+        return plot_error_vs_dim([r.n_labels for r in self.rows],
+                                 {"pre-trained + fine-tuned": [r.pretrained_acc for r in self.rows],
+                                  "from scratch": [r.scratch_acc for r in self.rows]},
+                                 path, ylabel="test accuracy", xlabel="labelled training examples",
+                                 title="Accuracy vs number of labels")
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    """Logistic regression on one kind of features."""
+
+    method: str
+    n_features: int
+    test_acc: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class FeatureComparison:
+    """What :func:`frozen_features_comparison` measured: one row per feature kind."""
+
+    rows: tuple[FeatureRow, ...]
+
+    def accuracy(self, method: str) -> float:
+        """Test accuracy of ``method`` ("autoencoder", "pca" or "raw")."""
+        return next(r.test_acc for r in self.rows if r.method == method)
+
+
+def stratified_subset(y: np.ndarray, n: int | None, random_state: int | None = 0) -> np.ndarray:
+    """Indices of ``n`` samples with the class proportions of ``y`` (all of them for None or n >= len).
+
+    Falls back to a plain random draw when ``n`` is smaller than the number of classes.
+    """
+    if n is None or n >= len(y):
+        return np.arange(len(y))
+    idx = np.arange(len(y))
+    classes, counts = np.unique(y, return_counts=True)
+    stratify = y if n >= len(classes) and counts.min() >= 2 else None
+    chosen, _ = train_test_split(idx, train_size=n, random_state=random_state, stratify=stratify)
+    return np.sort(chosen)
+
+
+def _check_pair(X: ArrayLike, y: ArrayLike, what: str) -> tuple[np.ndarray, np.ndarray]:
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise InputError(f"{what}: X has {len(X)} samples but y has {len(y)} labels; pass one label per sample.")
+    return X, y
+
+
+def default_autoencoder(random_state: int | None = 0) -> Autoencoder:
+    """The deep denoising autoencoder label_efficiency pre-trains when given none:
+    784-256-128-32 on MNIST, masking noise 0.25, 10 epochs."""
+    return Autoencoder(latent_dim=32, hidden=(256, 128), noise="mask", noise_level=0.25, epochs=10,
+                       random_state=random_state)
+
+
+def label_efficiency(X_train: ArrayLike, y_train: ArrayLike, X_test: ArrayLike, y_test: ArrayLike,
+                     n_labels: Sequence[int | None] = (100, 1000, 10000, None), *,
+                     autoencoder: Autoencoder | None = None, classifier: AutoencoderClassifier | None = None,
+                     min_updates: int = 300, random_state: int = 0, verbose: bool = False) -> LabelEfficiency:
+    """Test accuracy with N labels: pre-trained + fine-tuned vs the same network from scratch.
+
+    The autoencoder is pre-trained once on all of ``X_train`` (labels unused). For each N,
+    N labelled samples are drawn (stratified, fixed seed) and two copies of ``classifier``
+    are fitted on them: one starting from the pre-trained encoder, one from freshly drawn
+    encoder weights (``encoder_init="random"``); everything else is identical.
+
+    Parameters
+    ----------
+    X_train, y_train : array-like
+        All training samples and their labels.
+    X_test, y_test : array-like
+        Held-out samples the accuracies are measured on.
+    n_labels : sequence of int or None, default=(100, 1000, 10000, None)
+        Numbers of labelled samples; None (or more than there are) = all of them.
+    autoencoder : Autoencoder, optional
+        Fitted: used as is. Unfitted: fitted on ``X_train``. None: :func:`default_autoencoder`.
+    classifier : AutoencoderClassifier, optional
+        Settings for both copies (its ``autoencoder`` and ``encoder_init`` are set here).
+        None = ``AutoencoderClassifier(freeze_encoder=False, epochs=10, random_state=random_state)``.
+    min_updates : int, default=300
+        Small N get more epochs, so that every run makes at least this many gradient steps.
+    random_state : int, default=0
+        Seeds the label draws (and the default models).
+    verbose : bool, default=False
+        Progress bars while training.
+
+    Returns
+    -------
+    LabelEfficiency
+    """
+    X_train, y_train = _check_pair(X_train, y_train, "training data")
+    X_test, y_test = _check_pair(X_test, y_test, "test data")
+    if not n_labels:
+        raise InputError("n_labels is empty; give at least one number of labelled samples, e.g. (100, 1000, None).")
+    for n in n_labels:
+        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2):
+            raise InputError(f"n_labels entries must be ints >= 2 or None (all labels), got {n!r}.")
+    ae = default_autoencoder(random_state) if autoencoder is None else autoencoder
+    t0 = time.perf_counter()
+    if not hasattr(ae, "module_"):
+        ae = clone(ae).set_params(verbose=verbose).fit(X_train)
+    pretrain_seconds = time.perf_counter() - t0 if autoencoder is None or not hasattr(autoencoder, "module_") else 0.0
+    template = classifier if classifier is not None else AutoencoderClassifier(
+        freeze_encoder=False, epochs=10, random_state=random_state)
+    rows: list[LabelEfficiencyRow] = []
+    seconds: dict[str, list[float]] = {"pretrained": [], "scratch": []}
+    for n in n_labels:
+        idx = stratified_subset(y_train, None if n is None else int(n), random_state)
+        steps_per_epoch = math.ceil(len(idx) / int(template.batch_size))
+        epochs = max(int(template.epochs), math.ceil(min_updates / steps_per_epoch))
+        acc = {}
+        for init in ("pretrained", "scratch"):
+            clf = clone(template).set_params(autoencoder=ae, epochs=epochs, verbose=verbose,
+                                             encoder_init="pretrained" if init == "pretrained" else "random")
+            t1 = time.perf_counter()
+            clf.fit(X_train[idx], y_train[idx])
+            seconds[init].append(time.perf_counter() - t1)
+            acc[init] = float(clf.score(X_test, y_test))
+        rows.append(LabelEfficiencyRow(len(idx), acc["pretrained"], acc["scratch"]))
+    return LabelEfficiency(tuple(rows), ae, pretrain_seconds, seconds)
+
+
+def frozen_features_comparison(X_train: ArrayLike, y_train: ArrayLike, X_test: ArrayLike, y_test: ArrayLike, *,
+                               autoencoder: Autoencoder | None = None, n_components: int | None = None,
+                               max_iter: int = 200, include_raw: bool = True,
+                               random_state: int = 0) -> FeatureComparison:
+    """Logistic regression on autoencoder codes vs PCA codes of the same size vs raw inputs.
+
+    Each feature set is standardised, then a multinomial logistic regression (lbfgs,
+    ``max_iter`` iterations) is fitted on the training rows and scored on the test rows.
+
+    Parameters
+    ----------
+    X_train, y_train, X_test, y_test : array-like
+    autoencoder : Autoencoder, optional
+        Fitted: used as is; unfitted: fitted on ``X_train``; None =
+        ``Autoencoder(latent_dim=32, random_state=random_state)`` fitted on ``X_train``.
+    n_components : int, optional
+        PCA size; None = the autoencoder's ``latent_dim``.
+    max_iter : int, default=200
+    include_raw : bool, default=True
+        Also fit on the raw inputs (the slowest of the three on wide data).
+    random_state : int, default=0
+
+    Returns
+    -------
+    FeatureComparison
+        Rows "autoencoder", "pca" and (with ``include_raw``) "raw".
+    """
+    X_train, y_train = _check_pair(X_train, y_train, "training data")
+    X_test, y_test = _check_pair(X_test, y_test, "test data")
+    ae = Autoencoder(latent_dim=32, random_state=random_state) if autoencoder is None else autoencoder
+    if not hasattr(ae, "module_"):
+        ae = clone(ae).fit(X_train)
+    k = int(ae.spec_.latent_dim) if n_components is None else int(n_components)
+    flat_tr, flat_te = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)
+
+    def _lr(train: np.ndarray, test: np.ndarray) -> tuple[float, float]:
+        t0 = time.perf_counter()
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter, random_state=random_state))
+        model.fit(train, y_train)
+        return float(model.score(test, y_test)), time.perf_counter() - t0
+
+    rows = []
+    acc, sec = _lr(ae.transform(X_train), ae.transform(X_test))
+    rows.append(FeatureRow("autoencoder", int(ae.spec_.latent_dim), acc, sec))
+    pca = PCA(k, random_state=random_state).fit(flat_tr)
+    acc, sec = _lr(pca.transform(flat_tr), pca.transform(flat_te))
+    rows.append(FeatureRow("pca", k, acc, sec))
+    if include_raw:
+        acc, sec = _lr(flat_tr, flat_te)
+        rows.append(FeatureRow("raw", flat_tr.shape[1], acc, sec))
+    return FeatureComparison(tuple(rows))
