@@ -152,6 +152,7 @@ class TrainResult:
     report: Path | None
     start_epoch: int
     epochs_this_run: int
+    seconds_this_run: float
     test_source: str
 
 
@@ -222,7 +223,7 @@ def _train_into(run_dir: Path, data: str, train: Dataset, test: Dataset, test_so
         metrics["val_loss_final"] = last["val_loss"]
     metrics.update({
         "epochs_run": len(history),
-        "seconds": seconds,
+        "seconds": float(sum(r.get("seconds", 0.0) for r in history)),  # every epoch, across resumes
         "n_train": len(train),
         "n_test": len(test),
         "latent_dim": int(estimator.spec_.latent_dim),
@@ -247,7 +248,8 @@ def _train_into(run_dir: Path, data: str, train: Dataset, test: Dataset, test_so
         title=f"Test samples (top) and their reconstructions (bottom), latent_dim={estimator.spec_.latent_dim}")
     report = write_report(run_dir) if write_report is not None else None
     return TrainResult(run_dir=run_dir, metrics=metrics, files=files, report=report,
-                       start_epoch=counter.start_epoch, epochs_this_run=counter.epochs, test_source=test_source)
+                       start_epoch=counter.start_epoch, epochs_this_run=counter.epochs,
+                       seconds_this_run=seconds, test_source=test_source)
 
 
 def load_run(run: str | Path) -> tuple[Any, Path, dict[str, Any]]:

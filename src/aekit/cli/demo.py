@@ -59,7 +59,7 @@ def demo(
         return
     m = result.metrics
     say(f"Trained the classic 784-32-784 autoencoder on {m['n_train']:,} embedded MNIST digits: "
-        f"{m['epochs_run']} epochs in {m['seconds']:.1f}s ({m['n_parameters']:,} parameters).")
+        f"{m['epochs_run']} epochs in {result.seconds_this_run:.1f}s ({m['n_parameters']:,} parameters).")
     say(f"Test digits ({m['n_test']:,}): BCE {m['test_bce']:.4f}, MSE {m['test_mse']:.4f}   "
         f"(training digits: BCE {m['train_bce']:.4f}, MSE {m['train_mse']:.4f})")
     pictures = ", ".join(str(result.files[k]) for k in ("reconstructions", "loss_curves") if k in result.files)

@@ -46,9 +46,9 @@ def summary(result: TrainResult) -> str:
         trained = f"already trained ({m['epochs_run']} epochs, nothing to do)"
     elif result.start_epoch > 0:
         trained = (f"{result.epochs_this_run} epochs resumed after epoch {result.start_epoch} "
-                   f"in {m['seconds']:.1f}s")
+                   f"in {result.seconds_this_run:.1f}s")
     else:
-        trained = f"{m['epochs_run']} epochs in {m['seconds']:.1f}s"
+        trained = f"{m['epochs_run']} epochs in {result.seconds_this_run:.1f}s"
     where = f"run folder {result.run_dir}" + (f", report {result.report}" if result.report else "")
     return f"{errors}; {trained}; {where}"
 
