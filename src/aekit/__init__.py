@@ -1,6 +1,6 @@
 """aekit: every classic autoencoder family, trained in one line, put to work."""
 
 from aekit._version import __version__
-from aekit.estimators import Autoencoder, SequenceAutoencoder, load
+from aekit.estimators import Autoencoder, SequenceAutoencoder, VariationalAutoencoder, load
 
-__all__ = ["Autoencoder", "SequenceAutoencoder", "__version__", "load"]
+__all__ = ["Autoencoder", "SequenceAutoencoder", "VariationalAutoencoder", "__version__", "load"]

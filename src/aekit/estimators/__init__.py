@@ -3,5 +3,6 @@
 from aekit.estimators.autoencoder import Autoencoder
 from aekit.estimators.persistence import ESTIMATORS, load
 from aekit.estimators.sequence import SequenceAutoencoder
+from aekit.estimators.vae import VariationalAutoencoder
 
-__all__ = ["ESTIMATORS", "Autoencoder", "SequenceAutoencoder", "load"]
+__all__ = ["ESTIMATORS", "Autoencoder", "SequenceAutoencoder", "VariationalAutoencoder", "load"]

@@ -9,10 +9,12 @@ from aekit.errors import ModelFileError
 from aekit.estimators.autoencoder import Autoencoder
 from aekit.estimators.classifier import AutoencoderClassifier
 from aekit.estimators.sequence import SequenceAutoencoder
+from aekit.estimators.vae import VariationalAutoencoder
 from aekit.io.model_file import load_model
 
 ESTIMATORS: dict[str, type[Any]] = {"Autoencoder": Autoencoder, "AutoencoderClassifier": AutoencoderClassifier,
-                                     "SequenceAutoencoder": SequenceAutoencoder}
+                                     "SequenceAutoencoder": SequenceAutoencoder,
+                                     "VariationalAutoencoder": VariationalAutoencoder}
 
 
 def load(path: str | Path) -> Any:
