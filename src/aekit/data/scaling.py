@@ -45,15 +45,15 @@ class Scaler:
         """Learn offset and scale from 2-D (or higher, flattened per sample) training data."""
         if self.method not in SCALE_METHODS:
             raise InputError(f"scale must be one of {', '.join(map(repr, SCALE_METHODS))}; got {self.method!r}.")
-        flat = X.reshape(len(X), -1).astype(np.float64, copy=False)
+        flat = X.reshape(len(X), -1)
         axis = 0 if self.per_feature else None
         if self.method == "none":
             offset, scale = np.zeros(1), np.ones(1)
-        elif self.method == "minmax":
-            lo, hi = flat.min(axis=axis), flat.max(axis=axis)
+        elif self.method == "minmax":  # exact in the input dtype: no float64 copy of the data
+            lo, hi = flat.min(axis=axis).astype(np.float64), flat.max(axis=axis).astype(np.float64)
             offset, scale = lo, hi - lo
-        else:
-            offset, scale = flat.mean(axis=axis), flat.std(axis=axis)
+        else:  # float64 accumulators, float32 data
+            offset, scale = flat.mean(axis=axis, dtype=np.float64), flat.std(axis=axis, dtype=np.float64)
         scale = np.where(np.asarray(scale) > 1e-12, scale, 1.0)  # constant features stay put
         self.offset = np.atleast_1d(np.asarray(offset, np.float32))
         self.scale = np.atleast_1d(np.asarray(scale, np.float32))
