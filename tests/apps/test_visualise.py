@@ -180,3 +180,19 @@ def test_visualise_of_a_table_has_no_grid(blob_model, tmp_path):
     ae, X, y = blob_model
     result = visualise(ae, X, y, out=tmp_path, method="pca", feature_names=[f"f{i}" for i in range(20)])
     assert set(result.files) == {"latent_map", "reconstructions"} and result.latent_grid is None
+
+
+class _Collapsed:
+    """A 'trained' model whose codes are all the same (every ReLU unit dead)."""
+
+    module_ = spec_ = None
+    latent_dim = 4
+
+    def transform(self, X):
+        return np.zeros((len(X), 4), np.float32)
+
+
+@pytest.mark.parametrize("method", ["tsne", "umap", "pca"])
+def test_identical_codes_are_refused_before_embedding(method):
+    with pytest.raises(InputError, match=r"same code \(40 identical 4-D codes"):
+        latent_map(_Collapsed(), np.zeros((40, 3)), method=method)

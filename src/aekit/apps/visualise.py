@@ -152,6 +152,14 @@ def embed_2d(codes: np.ndarray, method: str, *, random_state: int | None = 0,
     """Bring codes to 2-D: as they are ("latent"), or by t-SNE, UMAP or PCA."""
     if method == "latent":
         return codes.astype(np.float64)
+    if not np.all(np.isfinite(codes)):
+        raise InputError("the model's codes hold NaN or infinite values; no 2-D map can be made of them. "
+                         "Check the input data, or retrain the model.")
+    if len(codes) > 1 and float(np.ptp(codes, axis=0).max()) == 0.0:
+        # t-SNE's PCA start divides by the spread of the codes and crashes on none.
+        raise InputError(f"every sample has the same code ({len(codes)} identical {codes.shape[1]}-D codes, e.g. "
+                         "all ReLU units dead), so a map would be a single point. Train longer, with a lower lr or "
+                         "another activation (e.g. activation='leaky_relu'), then map again.")
     if method == "pca":
         return PCA(n_components=2, random_state=random_state).fit_transform(codes)
     if method == "umap":
