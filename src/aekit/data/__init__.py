@@ -8,6 +8,7 @@ from aekit.data.mnist import load_mnist
 from aekit.data.scaling import Scaler
 from aekit.data.sources import DATASET_NAMES, load_dataset
 from aekit.data.tables import iter_table_chunks, read_array, read_table
+from aekit.data.windows import length_mask, pad_sequences, read_series, sliding_windows, with_mask_channel
 
 __all__ = [
     "DATASET_NAMES",
@@ -15,14 +16,19 @@ __all__ = [
     "Scaler",
     "image_folder_classes",
     "iter_table_chunks",
+    "length_mask",
     "load_dataset",
     "load_default",
     "load_mnist",
+    "pad_sequences",
     "read_array",
     "read_idx",
     "read_image",
     "read_image_folder",
+    "read_series",
     "read_table",
+    "sliding_windows",
+    "with_mask_channel",
     "write_idx",
     "write_image",
 ]
