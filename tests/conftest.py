@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+
+# Tests use tiny tensors: a second intra-op thread only adds synchronisation, and on a busy
+# 2-core machine spinning OpenMP threads made small steps up to 30x slower.
+torch.set_num_threads(1)
 
 
 @pytest.fixture
