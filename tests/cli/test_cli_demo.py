@@ -11,7 +11,11 @@ import typer
 
 @pytest.mark.slow
 def test_demo_one_epoch(cli, tmp_path: Path) -> None:
+    import torch
+
+    threads = torch.get_num_threads()
     result = cli("demo", "--epochs", "1")
+    assert torch.get_num_threads() == threads  # the demo's one-thread setting is undone
     assert result.exit_code == 0, result.output
     run = tmp_path / "runs" / "demo"
     metrics = json.loads((run / "metrics.json").read_text())
