@@ -57,7 +57,8 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         changed); an unfitted one is cloned and fitted in ``fit`` on X plus
         ``X_unlabelled`` (labels are not used for it). None = ``Autoencoder(latent_dim=32,
         epochs=epochs, batch_size=batch_size, device=device, random_state=random_state)``
-        fitted that way.
+        fitted that way. As with any scikit-learn meta-estimator, ``clone`` (and so grid
+        search) turns a fitted autoencoder into an unfitted copy, fitted again on each X.
     head_hidden : tuple of int, default=(128,)
         Hidden widths of the head; ``()`` = a linear (softmax-regression) read-out.
     dropout : float, default=0.5
