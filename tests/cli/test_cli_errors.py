@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ def usage_text(result) -> str:  # type: ignore[no-untyped-def]
 
 def one_line_error(result) -> str:  # type: ignore[no-untyped-def]
     assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)  # a clean exit, not a crash
     assert "Traceback" not in result.output
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
     return result.stderr
@@ -93,3 +96,12 @@ def test_debug_shows_the_traceback(cli, fast, tmp_path: Path) -> None:
     result = cli("--debug", "train", "--data", tmp_path / "nope.csv", *fast)
     assert result.exit_code == 1
     assert result.exception is not None and "nope.csv" in str(result.exception)
+
+
+def test_the_installed_entry_point_prints_one_line(tmp_path: Path) -> None:
+    """Outside CliRunner too: the real program exits 1 with one line and no traceback box."""
+    proc = subprocess.run([sys.executable, "-m", "aekit.cli.main", "train", "--data", str(tmp_path / "nope.csv")],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""

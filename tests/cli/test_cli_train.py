@@ -79,7 +79,7 @@ def test_refuses_to_overwrite_an_existing_run(cli, fast, table_csv: Path, tmp_pa
     assert cli(*args).exit_code == 0
     before = (tmp_path / "run" / "model.safetensors").read_bytes()
     result = cli(*args)
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert str(tmp_path / "run") in result.stderr and "--resume" in result.stderr and "--overwrite" in result.stderr
     assert (tmp_path / "run" / "model.safetensors").read_bytes() == before
@@ -134,7 +134,7 @@ def test_overwrite_replaces_the_run(cli, fast, table_csv: Path, tmp_path: Path) 
 
 def test_a_run_that_fails_before_training_leaves_no_folder(cli, fast, table_csv: Path, tmp_path: Path) -> None:
     result = cli("train", "--data", table_csv, "--label-column", "label", *fast, "--lr", "0", "-o", tmp_path / "r")
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "lr" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "r").exists()
 
@@ -147,5 +147,5 @@ def test_ctrl_c_says_how_to_resume(cli, fast, table_csv: Path, tmp_path: Path, m
 
     monkeypatch.setattr(train_module, "train_run", interrupted)
     result = cli("train", "--data", table_csv, *fast, "-o", tmp_path / "run")
-    assert result.exit_code == 130
+    assert result.exit_code == 130 and isinstance(result.exception, SystemExit)
     assert "--resume" in result.stderr and "Traceback" not in result.output

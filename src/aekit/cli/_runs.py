@@ -241,7 +241,7 @@ def _train_into(run_dir: Path, data: str, train: Dataset, test: Dataset, test_so
         if len(set(columns.get("lr", []))) <= 1:
             columns.pop("lr", None)  # a constant learning rate needs no panel of its own
         files["loss_curves"] = plot_loss_curves(columns, run_dir / "loss_curves.png",
-                                                title=f"{estimator.model} autoencoder on {train.name}")
+                                                title=f"{estimator.model} autoencoder on {train.name}, {estimator.loss.upper()} loss")
     sample = test.X[:10]
     files["reconstructions"] = write_reconstructions_png(
         run_dir / "reconstructions.png", test, sample, estimator.predict(sample),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -23,19 +22,19 @@ from aekit.errors import AekitError
 class _AekitGroup(TyperGroup):
     """Runs a sub-command and turns expected failures into one line and exit code 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (AekitError, OSError) as exc:
             if state.debug:
                 raise
             fail_line(str(exc) or type(exc).__name__)
-            raise click.exceptions.Exit(1) from None
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             if state.debug:
                 raise
             fail_line("interrupted.")
-            raise click.exceptions.Exit(130) from None
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
