@@ -37,7 +37,7 @@ class ProgressBar:
             return
         self._progress = Progress(TextColumn("[bold]epoch {task.fields[epoch]}/{task.fields[epochs]}"),
                                   BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
-                                  TimeRemainingColumn(), console=self.console, transient=False)
+                                  TimeRemainingColumn(), console=self.console, transient=True)
         self._progress.start()
         self._task = self._progress.add_task("train", total=batches, epoch=start_epoch + 1, epochs=epochs, loss="-")
         self._epochs = epochs
@@ -49,7 +49,7 @@ class ProgressBar:
     def on_epoch_end(self, record: dict[str, Any]) -> None:
         if self._progress is not None:
             self._progress.console.print(_fmt(record), highlight=False)
-            self._progress.reset(self._task, epoch=record["epoch"] + 1)
+            self._progress.reset(self._task, epoch=record["epoch"] + 1, epochs=self._epochs, loss="-")  # reset replaces all fields
         else:
             print(_fmt(record), file=self.console.file, flush=True)
 
