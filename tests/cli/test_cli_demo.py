@@ -42,5 +42,7 @@ def test_demo_replaces_only_an_earlier_demo(cli, tmp_path: Path, monkeypatch) ->
     cli("demo")
     assert calls[-1]["overwrite"] is True
     (run / "run.json").write_text('{"command": "train"}')
-    cli("demo")
-    assert calls[-1]["overwrite"] is False  # so create_run_dir refuses, naming --overwrite
+    refused = cli("demo")
+    assert refused.exit_code == 1 and "not from an earlier demo" in refused.stderr and "--overwrite" in refused.stderr
+    cli("demo", "--overwrite")
+    assert calls[-1]["overwrite"] is True and len(calls) == 2

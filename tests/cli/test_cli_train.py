@@ -112,7 +112,7 @@ def test_a_killed_run_resumes_to_the_same_weights(cli, table_csv: Path, tmp_path
     monkeypatch.setattr(runs._EpochCounter, "on_epoch_end", killed)
     result = cli(*args, "-o", tmp_path / "killed")
     assert result.exit_code == 130 and "--resume" in result.stderr
-    assert {p.name for p in (tmp_path / "killed").iterdir()} == {"checkpoint.safetensors"}
+    assert {p.name for p in (tmp_path / "killed").iterdir()} == {"checkpoint.safetensors", "run.json"}
     monkeypatch.undo()
 
     result = cli(*args, "-o", tmp_path / "killed", "--resume")
@@ -149,3 +149,13 @@ def test_ctrl_c_says_how_to_resume(cli, fast, table_csv: Path, tmp_path: Path, m
     result = cli("train", "--data", table_csv, *fast, "-o", tmp_path / "run")
     assert result.exit_code == 130 and isinstance(result.exception, SystemExit)
     assert "--resume" in result.stderr and "Traceback" not in result.output
+
+
+def test_progress_bar_on_a_terminal(cli, fast, table_csv: Path, tmp_path: Path, monkeypatch) -> None:
+    from rich.console import Console
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))  # the live bar, not plain lines
+    args = [a for a in fast if a != "--quiet"]
+    result = cli("train", "--data", table_csv, "--label-column", "label", *args, "-o", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert "epoch 2: loss" in result.stderr and "test MSE" in result.stdout

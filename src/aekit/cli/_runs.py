@@ -188,19 +188,23 @@ def train_run(data: str, out: str | Path, params: dict[str, Any], *, label_colum
     train, test, test_source = load_train_test(data, label_column=label_column)
     created = not out.exists()
     run_dir = create_run_dir(out, overwrite=overwrite, resume=resume)
+    # run.json first: a run killed in its first epochs still says what it was.
+    record = {"command": command, "data": data, "label_column": label_column, "test_data": test_source,
+              "validation_data": "test split" if validate_on_test else None,
+              "params": Autoencoder(**{**params, "verbose": False}).get_params()}
+    write_json(run_dir / "run.json", record)
     try:
-        return _train_into(run_dir, data, train, test, test_source, params, label_column=label_column,
-                           resume=resume, progress=progress, validate_on_test=validate_on_test,
-                           command=command)
+        return _train_into(run_dir, train, test, test_source, params, record, resume=resume, progress=progress,
+                           validate_on_test=validate_on_test)
     except BaseException:
-        if created and run_dir.is_dir() and not any(run_dir.iterdir()):
+        if created and {p.name for p in run_dir.iterdir()} <= {"run.json"}:  # nothing trained: leave no trace
+            (run_dir / "run.json").unlink(missing_ok=True)
             run_dir.rmdir()
         raise
 
 
-def _train_into(run_dir: Path, data: str, train: Dataset, test: Dataset, test_source: str,
-                params: dict[str, Any], *, label_column: str | None, resume: bool, progress: bool,
-                validate_on_test: bool, command: str) -> TrainResult:
+def _train_into(run_dir: Path, train: Dataset, test: Dataset, test_source: str, params: dict[str, Any],
+                record: dict[str, Any], *, resume: bool, progress: bool, validate_on_test: bool) -> TrainResult:
     estimator = Autoencoder(**{**params, "verbose": False})  # progress comes as a callback below
     counter = _EpochCounter()
     callbacks: list[Any] = [counter, *([ProgressBar()] if progress else [])]
@@ -230,10 +234,7 @@ def _train_into(run_dir: Path, data: str, train: Dataset, test: Dataset, test_so
         "n_parameters": int(sum(p.numel() for p in estimator.module_.parameters())),
     })
     files["metrics"] = write_json(run_dir / "metrics.json", metrics)
-    files["run"] = write_json(run_dir / "run.json", {
-        "command": command, "data": data, "label_column": label_column, "test_data": test_source,
-        "validation_data": "test split" if validate_on_test else None, "params": estimator.get_params(),
-    })
+    files["run"] = run_dir / "run.json"
 
     if history:
         keys = dict.fromkeys(k for r in history for k in r if k != "seconds")

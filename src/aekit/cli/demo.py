@@ -15,6 +15,7 @@ import typer
 from aekit.cli._console import say, state
 from aekit.cli.train import interrupted, summary
 from aekit.cli._runs import train_run
+from aekit.errors import InputError
 
 #: The classic model: one 32-unit ReLU code layer, sigmoid output, binary cross-entropy,
 #: Adam at 1e-3, batches of 256 (the Keras blog's first autoencoder).
@@ -67,7 +68,10 @@ def demo(
         aekit evaluate runs/demo --data default
     """
     quiet = state.quiet = quiet or state.quiet
-    overwrite = overwrite or _holds_a_demo(out)
+    if out.is_dir() and any(out.iterdir()) and not (overwrite or _holds_a_demo(out)):
+        raise InputError(f"{out} holds files that are not from an earlier demo; pass --overwrite to replace "
+                         "the run there, or choose another folder with --out.")
+    overwrite = out.is_dir()
     try:
         with _one_thread():
             result = train_run("default", out, {**DEMO_PARAMS, "epochs": epochs}, overwrite=overwrite,
