@@ -98,6 +98,7 @@ def test_debug_shows_the_traceback(cli, fast, tmp_path: Path) -> None:
     assert result.exception is not None and "nope.csv" in str(result.exception)
 
 
+@pytest.mark.slow
 def test_the_installed_entry_point_prints_one_line(tmp_path: Path) -> None:
     """Outside CliRunner too: the real program exits 1 with one line and no traceback box."""
     proc = subprocess.run([sys.executable, "-m", "aekit.cli.main", "train", "--data", str(tmp_path / "nope.csv")],
