@@ -132,3 +132,14 @@ def test_streams_a_memmap(tmp_path):
     m = _model()
     hist = fit_module(m, mm, OBJ, TrainConfig(epochs=15, batch_size=32, lr=1e-2, seed=0))
     assert hist[-1]["loss"] < hist[0]["loss"]
+
+
+def test_resume_may_extend_epochs_but_not_change_the_model(tmp_path):
+    from aekit import Autoencoder
+
+    X = low_rank_table()
+    Autoencoder(latent_dim=2, epochs=2, random_state=0).fit(X, checkpoint_dir=tmp_path)
+    longer = Autoencoder(latent_dim=2, epochs=4, random_state=0).fit(X, checkpoint_dir=tmp_path, resume=True)
+    assert [r["epoch"] for r in longer.history_] == [1, 2, 3, 4]
+    with pytest.raises(InputError, match="different settings"):
+        Autoencoder(latent_dim=3, epochs=4, random_state=0).fit(X, checkpoint_dir=tmp_path, resume=True)
