@@ -116,6 +116,7 @@ def main() -> None:
             setattr(args, name, value)
     write = (not args.quick) if args.write is None else args.write
     torch.set_num_threads(args.threads)
+    os.environ.setdefault("NUMBA_NUM_THREADS", str(args.threads))  # UMAP's numba, read at its first import
     t_start = time.perf_counter()
 
     with threadpool_limits(args.threads):
@@ -191,7 +192,7 @@ def main() -> None:
         f"| *reference, not 2-D:* 5-NN in the 784 raw pixels | {ref_pixels:.3f} | | |",
         "",
         f"{umap_note}Chance is about 0.11 (ten balanced classes). t-SNE uses scikit-learn's `TSNE` (perplexity 30, "
-        "PCA start); UMAP `umap-learn` defaults (15 neighbours); the map pictures are written by "
+        "PCA start); UMAP `umap-learn` defaults (15 neighbours; its time includes numba's one-off compilation); the map pictures are written by "
         "`aekit.plots.plot_latent_map`.",
         "",
         "### Reconstruction: test MSE per pixel, autoencoder vs PCA at the same size",

@@ -11,7 +11,7 @@ import typer
 from aekit.apps.visualise import visualise
 from aekit.cli._console import say
 from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
-from aekit.cli._runs import input_for_run, load_run, slug, write_report
+from aekit.cli._runs import input_for_run, load_run, write_report
 from aekit.io.run_dir import write_json
 
 
@@ -66,7 +66,6 @@ def visualize(
     except OSError:
         inside = False
     report = write_report(run_dir) if inside and write_report is not None else None
-    score = f", 5-NN accuracy {m.knn_accuracy:.3f}" if m.knn_accuracy is not None else ""
     names = ", ".join(p.name for p in result.files.values())
-    line = f"{m.method} map of {len(m.coords):,} {slug(ds.name)} samples{score}: {names} written to {folder}"
+    line = f"{ds.name}, {m.title}: {names} written to {folder}"
     say(line + (f"; report {report}" if report else ""))
