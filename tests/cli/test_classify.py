@@ -63,7 +63,8 @@ def test_classify_refuses_data_without_labels(cli, images_npy: Path, tmp_path: P
 
 
 def test_classify_refuses_a_classifier_as_pretrained(cli, table_csv: Path, tmp_path: Path) -> None:
-    assert cli("classify", "--data", table_csv, "--label-column", "label", *TINY, "--out", tmp_path / "c").exit_code == 0
+    first = cli("classify", "--data", table_csv, "--label-column", "label", *TINY, "--out", tmp_path / "c")
+    assert first.exit_code == 0, first.output
     message = _one_line_error(cli("classify", "--data", table_csv, "--label-column", "label", "--pretrained",
                                   tmp_path / "c", *TINY, "--out", tmp_path / "d"))
     assert "of type AutoencoderClassifier" in message and "autoencoder run" in message

@@ -162,3 +162,21 @@ def test_bad_parameters_and_unfitted_use(blobs):
 def test_data_of_another_width_is_refused(blobs, fitted_ae):
     with pytest.raises(InputError, match="expecting 20 features"):
         AutoencoderClassifier(fitted_ae, epochs=1).fit(blobs[0][:, :10], blobs[1])
+
+
+def test_validation_data_pair_and_its_refusals(blobs, fitted_ae):
+    Xtr, ytr, Xte, yte = blobs
+    clf = AutoencoderClassifier(fitted_ae, head_hidden=(8,), epochs=2, random_state=0, device="cpu")
+    clf.fit(Xtr, ytr, validation_data=(Xte, yte))
+    assert "val_accuracy" in clf.history_[-1]
+    with pytest.raises(InputError, match="y_val has labels not in y"):
+        clf.fit(Xtr, ytr, validation_data=(Xte, yte + 7))
+    with pytest.raises(InputError, match=r"pair \(X_val, y_val\)"):
+        clf.fit(Xtr, ytr, validation_data=Xte)
+
+
+def test_exported_and_loadable_by_name():
+    from aekit.estimators import ESTIMATORS
+
+    assert aekit.AutoencoderClassifier is AutoencoderClassifier
+    assert ESTIMATORS["AutoencoderClassifier"] is AutoencoderClassifier

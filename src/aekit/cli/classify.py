@@ -26,8 +26,8 @@ RUN_FILES = ("config.json", "model.safetensors", "history.csv", "metrics.json", 
 def _pretrained(run: Path) -> Autoencoder:
     estimator, _, _ = load_run(run)
     if not isinstance(estimator, Autoencoder):
-        raise InputError(f"--pretrained {run} holds a model of type {type(estimator).__name__}; it must be an autoencoder run "
-                         "from 'aekit train' (or a folder written by Autoencoder.save).")
+        raise InputError(f"--pretrained {run} holds a model of type {type(estimator).__name__}; it must be an "
+                         "autoencoder run from 'aekit train' (or a folder written by Autoencoder.save).")
     return estimator
 
 

@@ -102,9 +102,10 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
     module_ : EncoderClassifier
         The network (eval mode): ``module_.autoencoder`` and ``module_.head``.
     history_ : list of dict
-        One record per epoch of the classifier's training: ``loss`` (cross-entropy),
-        ``accuracy``, ``val_loss`` and ``val_accuracy`` when there is validation data,
-        ``lr`` and ``seconds``.
+        One record per epoch of the classifier's training: ``loss`` (cross-entropy) and
+        ``accuracy``, averaged over the epoch's training batches (dropout active), then
+        ``val_loss`` and ``val_accuracy`` (eval mode) when there is validation data, ``lr``
+        and ``seconds``.
     n_features_in_ : int
     input_shape_ : tuple of int
 
@@ -239,7 +240,8 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
             return Xs, codes, None, None
         n_val = max(1, int(round(len(Xs) * self.validation_fraction)))
         if len(Xs) - n_val < 1:
-            raise InputError(f"validation_fraction={self.validation_fraction} leaves no training rows out of {len(Xs)}.")
+            raise InputError(f"validation_fraction={self.validation_fraction} leaves no training rows out of "
+                             f"{len(Xs)}; lower it or pass more labelled rows.")
         counts = np.bincount(codes)
         stratify = codes if counts.min() >= 2 and n_val >= len(counts) and len(Xs) - n_val >= len(counts) else None
         Xt, Xv, yt, yv = train_test_split(Xs, codes, test_size=n_val, random_state=self.random_state,
