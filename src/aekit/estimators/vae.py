@@ -249,7 +249,7 @@ class VariationalAutoencoder(Autoencoder):
                 f"[{Xs.min():.3g}, {Xs.max():.3g}] (scale={self.scale!r}). Use scale='minmax' (or 'auto'), "
                 "or likelihood='gaussian'.")
         self.output_ = "sigmoid" if self.likelihood == "bernoulli" else "linear"
-        self.spec_ = self._make_spec(tuple(Xm.shape[1:]))
+        self.spec_ = self._make_spec(tuple(Xm.shape[1:]))  # type: ignore[assignment]
         with _seeded(self.random_state):
             self.module_ = build(_KINDS[self.model], self.spec_)
         if self.likelihood == "gaussian" and self.obs_var is None:
@@ -260,7 +260,7 @@ class VariationalAutoencoder(Autoencoder):
             # table; 2.6 nats with this start).
             var = Xs.reshape(len(Xs), *Xs.shape[1:]).var(axis=0).astype(np.float64)
             with torch.no_grad():
-                self.module_.obs_log_var.copy_(torch.from_numpy(np.log(np.maximum(var, 1e-12))))
+                self.module_.get_parameter("obs_log_var").copy_(torch.from_numpy(np.log(np.maximum(var, 1e-12))))
         Xvs = None if Xv is None else self.scaler_.transform(Xv)
         if Xvs is not None and self.binarize:  # one fixed binarisation, so val_loss is comparable across epochs
             Xvs = (np.random.default_rng(self.random_state).random(Xvs.shape) < Xvs).astype(np.float32)
@@ -282,7 +282,7 @@ class VariationalAutoencoder(Autoencoder):
         -------
         ndarray of shape (n_samples, latent_dim)
         """
-        return self._map(self._prepare(X), lambda xb: self.module_.encode(xb)[0])
+        return self._map(self._prepare(X), lambda xb: self.module_.encode(xb)[0])  # type: ignore[operator]
 
     def _log_jacobian(self) -> float:
         """log |d x_scaled / d x| summed over one sample: turns Gaussian densities of scaled data

@@ -80,9 +80,11 @@ class _VAEBase(OutputMixin, nn.Module):
     def _init_likelihood(self, likelihood: str, obs_var: float | None, sample_shape: tuple[int, ...]) -> None:
         self.likelihood = likelihood
         self.output = "sigmoid" if likelihood == "bernoulli" else "linear"
-        if likelihood == "gaussian" and obs_var is None:
+        if likelihood != "gaussian":
+            return
+        if obs_var is None:
             self.obs_log_var = nn.Parameter(torch.zeros(sample_shape))  # learned, starts at variance 1
-        elif likelihood == "gaussian":
+        else:
             self.register_buffer("obs_log_var", torch.full(sample_shape, math.log(obs_var)), persistent=False)
 
     def _heads(self, h: Tensor) -> tuple[Tensor, Tensor]:
