@@ -33,6 +33,10 @@ class NotFittedError(AekitError, _SklearnNotFittedError):
     """An estimator used before ``fit``."""
 
 
+class MissingDependencyError(AekitError, ImportError):
+    """An optional package a feature needs is not installed; the message names the install command."""
+
+
 class TrainingDivergedError(AekitError, RuntimeError):
     """The training loss became NaN or infinite."""
 
@@ -42,6 +46,7 @@ __all__ = [
     "DataFileError",
     "InputError",
     "InputTypeError",
+    "MissingDependencyError",
     "ModelFileError",
     "NotFittedError",
     "TrainingDivergedError",

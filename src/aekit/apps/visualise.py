@@ -19,7 +19,7 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 from aekit.data.checks import check_is_fitted
-from aekit.errors import AekitError, InputError
+from aekit.errors import InputError, MissingDependencyError
 from aekit.metrics import knn_accuracy as _knn_accuracy
 from aekit.plots import plot_image_grid, plot_latent_map, plot_reconstructions
 
@@ -31,10 +31,6 @@ _AXES = {"latent": ("z₁", "z₂"), "tsne": ("t-SNE 1", "t-SNE 2"), "umap": ("U
          "pca": ("PC 1 of the codes", "PC 2 of the codes")}
 _NAMES = {"latent": "2-D latent", "tsne": "t-SNE of the codes", "umap": "UMAP of the codes",
           "pca": "PCA of the codes"}
-
-
-class MissingDependencyError(AekitError, ImportError):
-    """An optional package a feature needs is not installed."""
 
 
 @dataclass(frozen=True, eq=False)
