@@ -224,3 +224,11 @@ def test_save_load_round_trip(tmp_path, vae, X, rng):
     conv.save(tmp_path / "g")
     back = aekit.load(tmp_path / "g")
     np.testing.assert_array_equal(back.log_likelihood(T, k=8), conv.log_likelihood(T, k=8))  # learned variance kept
+
+
+def test_sampling_and_scoring_leave_the_global_rng_alone(vae, X):
+    state = torch.get_rng_state()
+    a, b = vae.sample(2), vae.sample(2)
+    vae.log_likelihood(X[:4], k=8, random_state=None)
+    assert not np.array_equal(a, b)  # None = fresh draws
+    assert torch.equal(torch.get_rng_state(), state)

@@ -63,7 +63,8 @@ class VariationalAutoencoder(Autoencoder):
         (bounded below by about 1e-6). Ignored by "bernoulli".
     kl_warmup : int, default=0
         Raise the KL weight linearly from 0 to ``beta`` over this many epochs (fewer
-        inactive latent units; the history's ``loss`` is the annealed one).
+        inactive latent units). The history's ``loss`` (and ``val_loss``, which early
+        stopping watches) is the annealed one: give ``early_stopping`` more patience than this.
     binarize : bool, default=False
         Dynamic binarisation: every training batch is resampled as binary data with the
         grey levels as probabilities (the standard for "binarised MNIST" likelihoods).
@@ -258,7 +259,7 @@ class VariationalAutoencoder(Autoencoder):
             # first step. Starting at 1 on [0, 1]-scaled data made it ~25x too weak against the
             # KL term, and the posterior collapsed (KL 0.16 nats after 30 epochs on a rank-3
             # table; 2.6 nats with this start).
-            var = Xs.reshape(len(Xs), *Xs.shape[1:]).var(axis=0).astype(np.float64)
+            var = Xs.var(axis=0, dtype=np.float64)  # one per feature (per pixel for images)
             with torch.no_grad():
                 self.module_.get_parameter("obs_log_var").copy_(torch.from_numpy(np.log(np.maximum(var, 1e-12))))
         Xvs = None if Xv is None else self.scaler_.transform(Xv)
@@ -293,8 +294,11 @@ class VariationalAutoencoder(Autoencoder):
         return float(-np.log(scale).sum())
 
     def _eps(self, n: int, random_state: int | None) -> torch.Tensor:
-        gen = torch.Generator().manual_seed(int(random_state) if random_state is not None
-                                            else int(torch.randint(0, 2**62, (1,)).item()))
+        gen = torch.Generator()
+        if random_state is None:
+            gen.seed()  # fresh entropy, without drawing from (and so moving) the global RNG
+        else:
+            gen.manual_seed(int(random_state))
         return torch.randn((n, self.spec_.latent_dim), generator=gen)
 
     def _elbo_parts(self, X: ArrayLike, n_samples: int, random_state: int | None) -> tuple[np.ndarray, np.ndarray]:
