@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from aekit.data.batching import eval_batches
 from aekit.data.checks import (check_choice, check_features, check_float, check_int, check_is_fitted,
                                as_float_array)
+from aekit.data.corruption import NOISES, Corruption, check_noise, data_range
 from aekit.data.scaling import Scaler, choose_scaling
 from aekit.errors import InputError
 from aekit.io.model_file import load_model, save_model
 from aekit.losses.objective import Objective, ReconstructionObjective
+from aekit.losses.penalties import ContractivePenalty, KLSparsity, L1Activity, Penalty, jacobian_norm
 from aekit.losses.reconstruction import LOSSES, per_sample_error
 from aekit.models.blocks import ACTIVATIONS
 from aekit.models.conv import ConvSpec
@@ -27,10 +30,15 @@ from aekit.models.registry import REGISTRY, build, spec_from_dict, spec_to_dict
 from aekit.train.callbacks import Callback, ProgressBar
 from aekit.train.config import TrainConfig
 from aekit.train.device import resolve_device
+from aekit.train.layerwise import StageAE, pretrain_layerwise
 from aekit.train.loop import fingerprint_of, fit_module
 
 _OUTPUTS = ("auto", "sigmoid", "linear")
 _SCALES = ("auto", "none", "minmax", "standard")
+_SPARSITIES = (None, "l1", "kl")
+# Default sparsity_weight per kind, in units of the reconstruction loss (a mean over
+# features): see the sparsity_weight entry of the Autoencoder docstring.
+_SPARSITY_WEIGHT = {"l1": 1e-3, "kl": 0.01}
 
 
 @contextlib.contextmanager
@@ -65,6 +73,10 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     activation : str, default="relu"
         Hidden-layer and code activation ("relu", "tanh", "sigmoid", "elu", "leaky_relu",
         "gelu", "linear").
+    code_activation : str, optional
+        Activation of the code layer alone, from the same list; None = ``activation``.
+        ``sparsity="kl"`` needs "sigmoid" (codes in (0, 1)); a single-layer dense encoder
+        with a sigmoid code gets the closed-form contractive penalty.
     output : {"auto", "sigmoid", "linear"}, default="auto"
         Output activation. "auto" uses a sigmoid when the scaled training data lie in
         [0, 1], else linear.
@@ -76,6 +88,49 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         pixels, per feature for tables).
     image_shape : tuple (C, H, W), optional
         Shape of one sample when X comes flattened and ``model="conv"``.
+    noise : {None, "gaussian", "mask", "salt_pepper"}, default=None
+        Denoising: corrupt each training batch with fresh noise and reconstruct the clean
+        input (see :mod:`aekit.data.corruption`). "gaussian" adds ``noise_level · N(0, 1)``
+        and clips to the training data's range ([0, 1] for data in [0, 1], after scaling);
+        "mask" zeroes each value with probability ``noise_level``; "salt_pepper" sets each
+        value to the range's minimum or maximum with probability ``noise_level``.
+        Validation, ``transform`` and ``predict`` see clean input.
+    noise_level : float, default=0.3
+        The Gaussian factor (>= 0), or the probability in [0, 1] for "mask" and
+        "salt_pepper". Ignored when ``noise=None``.
+    sparsity : {None, "l1", "kl"}, default=None
+        Sparse autoencoder: an activity penalty on the code, logged as "sparsity" beside
+        "recon" in ``history_`` (see :mod:`aekit.losses.penalties`). "l1":
+        ``sparsity_weight · mean over the batch of Σ_j |h_j|``. "kl":
+        ``sparsity_weight · Σ_j KL(sparsity_target ‖ ρ̂_j)`` where ρ̂ is the mean code
+        activation, a moving average over batches with decay ``sparsity_decay``; needs
+        ``code_activation="sigmoid"``.
+    sparsity_weight : float, optional
+        The L1 coefficient or β (>= 0). None = 1e-3 for "l1", 0.01 for "kl". The
+        reconstruction term here is a mean over features, so β = 3 of Ng's notes (loss
+        ``½‖x̂ − x‖²`` summed over D features) is ``3 · 2 / D`` here: 0.0077 on MNIST
+        (D = 784), 0.094 on 8x8 patches. Measured on the embedded MNIST digits (784-64,
+        1,000 test digits): "kl" with β = 0.01 (sigmoid code, BCE, 2,000 training digits,
+        40 epochs, batch 64) took the mean code activation from 0.90 to 0.13 and the test
+        MSE from 0.054 to 0.037, and β = 0.3 reached ρ = 0.05 at MSE 0.075; "l1" with
+        1e-3 (ReLU code, MSE, 4,000 digits, 15 epochs, batch 128) took the mean code from
+        3.25 to 0.19 at MSE 0.040 instead of 0.022. Raise the weight to get closer
+        to the target, lower it to reconstruct better. Ignored when ``sparsity=None``.
+    sparsity_target : float, default=0.05
+        ρ for "kl", the desired mean activation of each code unit, in (0, 1).
+    sparsity_decay : float, default=0.99
+        λ for "kl": ``ρ̂_t = λ·ρ̂_{t−1} + (1−λ)·(batch mean)``, in [0, 1); 0 = batch mean only.
+    contractive : float, default=0.0
+        Contractive autoencoder: λ of the penalty ``λ · ‖∂h/∂x‖²_F`` on the encoder
+        Jacobian (mean over the batch), logged as "contractive". Closed form for a
+        single sigmoid layer, exact autograd otherwise (one pass per code unit, so it
+        costs more with a larger ``latent_dim``). 0 = off.
+    pretrain_epochs : int, default=0
+        Deep (stacked) autoencoder: greedy layer-wise pre-training with this many epochs
+        per stage before ``epochs`` of end-to-end fine-tuning (see
+        :mod:`aekit.train.layerwise`); with ``noise`` each stage is a denoising
+        autoencoder (a stacked denoising autoencoder). Sparsity and contractive penalties
+        apply to the stage that trains the code layer. Dense models only. 0 = off.
     epochs : int, default=20
     batch_size : int, default=256
     lr : float, default=1e-3
@@ -104,7 +159,12 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     spec_ : DenseSpec or ConvSpec
     scaler_ : Scaler
     history_ : list of dict
-        One record per epoch (``loss``, ``val_loss``, ``lr``, ``seconds``, ...).
+        One record per epoch (``loss``, ``val_loss``, ``lr``, ``seconds``, ...) of the
+        end-to-end training (the fine-tuning when pre-training ran). With a penalty the
+        records also hold ``recon`` and ``sparsity`` / ``contractive``.
+    pretrain_history_ : list of dict
+        One record per epoch of greedy pre-training, with a ``stage`` field (1 = the
+        layer next to the data); empty when ``pretrain_epochs=0``.
     n_features_in_ : int
     input_shape_ : tuple of int
         The per-sample shape seen in ``fit``.
@@ -121,8 +181,12 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, latent_dim: int = 32, *, model: str = "dense", hidden: Sequence[int] = (),
-                 channels: Sequence[int] = (32, 64), activation: str = "relu", output: str = "auto",
+                 channels: Sequence[int] = (32, 64), activation: str = "relu",
+                 code_activation: str | None = None, output: str = "auto",
                  loss: str = "mse", scale: str = "auto", image_shape: Sequence[int] | None = None,
+                 noise: str | None = None, noise_level: float = 0.3, sparsity: str | None = None,
+                 sparsity_weight: float | None = None, sparsity_target: float = 0.05,
+                 sparsity_decay: float = 0.99, contractive: float = 0.0, pretrain_epochs: int = 0,
                  epochs: int = 20, batch_size: int = 256, lr: float = 1e-3, weight_decay: float = 0.0,
                  validation_fraction: float = 0.0, early_stopping: int | None = None,
                  reduce_lr_patience: int | None = None, clip_grad_norm: float | None = None,
@@ -133,10 +197,19 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.hidden = hidden
         self.channels = channels
         self.activation = activation
+        self.code_activation = code_activation
         self.output = output
         self.loss = loss
         self.scale = scale
         self.image_shape = image_shape
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
+        self.sparsity_decay = sparsity_decay
+        self.contractive = contractive
+        self.pretrain_epochs = pretrain_epochs
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -177,6 +250,35 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         check_float("clip_grad_norm", self.clip_grad_norm, low=0.0, low_inclusive=False, allow_none=True)
         if self.random_state is not None:
             check_int("random_state", self.random_state, minimum=0)
+        self._check_family_params()
+
+    def _check_family_params(self) -> None:
+        """Denoising, sparse, contractive and layer-wise settings, alone and together."""
+        check_choice("code_activation", self.code_activation, (None, *ACTIVATIONS))
+        check_choice("noise", self.noise, (None, *NOISES))
+        check_float("noise_level", self.noise_level, low=0.0)
+        if self.noise is not None:
+            check_noise(self.noise, self.noise_level)
+        check_choice("sparsity", self.sparsity, _SPARSITIES)
+        check_float("sparsity_weight", self.sparsity_weight, low=0.0, allow_none=True)
+        check_float("sparsity_target", self.sparsity_target, low=0.0, high=1.0, low_inclusive=False,
+                    high_inclusive=False)
+        check_float("sparsity_decay", self.sparsity_decay, low=0.0, high=1.0, high_inclusive=False)
+        check_float("contractive", self.contractive, low=0.0)
+        check_int("pretrain_epochs", self.pretrain_epochs, minimum=0)
+        code_act = self._code_activation()
+        if self.sparsity == "kl" and code_act != "sigmoid":
+            how = "" if self.code_activation is not None else f" (from activation={self.activation!r})"
+            raise InputError(
+                f"sparsity='kl' needs code activations in (0, 1), but code_activation={self.code_activation!r} "
+                f"gives a {code_act!r} code{how}. Set code_activation='sigmoid', or use sparsity='l1'.")
+        if self.pretrain_epochs and self.model != "dense":
+            raise InputError(
+                f"pretrain_epochs={self.pretrain_epochs} (greedy layer-wise pre-training) works with "
+                f"model='dense' only, got model={self.model!r}. Set pretrain_epochs=0, or use model='dense'.")
+
+    def _code_activation(self) -> str:
+        return self.activation if self.code_activation is None else self.code_activation
 
     def _widths(self, name: str) -> tuple[int, ...]:
         w = getattr(self, name)
@@ -210,14 +312,38 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         if self.model == "dense":
             return DenseSpec(n_features=module_shape[0], latent_dim=int(self.latent_dim),
                              hidden=self._widths("hidden"), activation=self.activation,
-                             code_activation=self.activation, output=output)  # type: ignore[arg-type]
+                             code_activation=self._code_activation(), output=output)  # type: ignore[arg-type]
         c, h, w = module_shape
         return ConvSpec(in_channels=c, height=h, width=w, latent_dim=int(self.latent_dim),
                         channels=self._widths("channels"), activation=self.activation,
-                        code_activation=self.activation, output=output)  # type: ignore[arg-type]
+                        code_activation=self._code_activation(), output=output)  # type: ignore[arg-type]
 
-    def _objective(self) -> Objective:
-        return ReconstructionObjective(loss=self.loss, output=self.output_)
+    def _penalties(self) -> tuple[Penalty, ...]:
+        penalties: list[Penalty] = []
+        if self.sparsity is not None:
+            weight = _SPARSITY_WEIGHT[self.sparsity] if self.sparsity_weight is None else float(self.sparsity_weight)
+            penalties.append(L1Activity(weight) if self.sparsity == "l1" else
+                             KLSparsity(float(self.sparsity_target), weight, float(self.sparsity_decay)))
+        if self.contractive:
+            penalties.append(ContractivePenalty(float(self.contractive)))
+        return tuple(penalties)
+
+    def _objective(self, value_range: tuple[float, float] = (0.0, 1.0)) -> Objective:
+        """Reconstruction of the clean input + the penalties, from a corrupted input if ``noise``.
+
+        ``value_range`` is the scaled training data's range, where Gaussian noise is clipped.
+        """
+        corrupt = None if self.noise is None else Corruption(self.noise, float(self.noise_level), *value_range)
+        return ReconstructionObjective(loss=self.loss, output=self.output_, corrupt=corrupt,
+                                       penalties=self._penalties())
+
+    def _stage_objective(self, stage: StageAE, data: Any) -> Objective:
+        """Objective of one greedy pre-training stage: its own output, corruption on its own
+        input; the penalties only where the stage trains the code layer."""
+        loss = self.loss if stage.index == 0 or (self.loss == "bce" and stage.output == "sigmoid") else "mse"
+        corrupt = None if self.noise is None else Corruption(self.noise, float(self.noise_level), *data_range(data))
+        return ReconstructionObjective(loss=loss, output=stage.output, corrupt=corrupt,
+                                       penalties=self._penalties() if stage.is_last else ())
 
     def _train_config(self, checkpoint_dir: str | Path | None, resume: bool) -> TrainConfig:
         return TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size), lr=float(self.lr),
@@ -276,9 +402,18 @@ class Autoencoder(TransformerMixin, BaseEstimator):
             self.module_ = build(self.model, self.spec_)
         Xvs = None if Xv is None else self.scaler_.transform(Xv)
         fingerprint = fingerprint_of(self.get_params(), list(X.shape))
+        config = self._train_config(checkpoint_dir, resume)
+        callbacks = [*([ProgressBar()] if self.verbose else []), *callbacks]
+        self.pretrain_history_: list[dict[str, Any]] = []
+        if self.pretrain_epochs:
+            self.pretrain_history_ = pretrain_layerwise(
+                self.module_, Xs, self._stage_objective,  # type: ignore[arg-type]
+                replace(config, epochs=int(self.pretrain_epochs),
+                        checkpoint_dir=None if checkpoint_dir is None else str(Path(checkpoint_dir) / "pretrain")),
+                val=Xvs, callbacks=callbacks, fingerprint=fingerprint)
         self.history_ = fit_module(
-            self.module_, Xs, self._objective(), self._train_config(checkpoint_dir, resume), val=Xvs,
-            callbacks=[*([ProgressBar()] if self.verbose else []), *callbacks], fingerprint=fingerprint)
+            self.module_, Xs, self._objective((0.0, 1.0) if in_unit else data_range(Xs)), config, val=Xvs,
+            callbacks=callbacks, fingerprint=fingerprint)
         self.module_.cpu()
         return self
 
@@ -350,6 +485,25 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.module_.cpu()
         return np.concatenate(scores)
 
+    def jacobian_norm(self, X: ArrayLike, batch_size: int = 256) -> np.ndarray:
+        """Frobenius norm of the encoder Jacobian ``‖∂h/∂x‖_F`` at each sample.
+
+        What the contractive penalty shrinks: how fast the code moves with the input.
+        Derivatives are with respect to the *scaled* input the network sees (see
+        ``scaler_``), computed exactly by autograd.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Take ``.mean()`` for one number per model.
+        """
+        Xs = self._prepare(X)
+        dev = self._device()
+        self.module_.to(dev).eval()
+        norms = [jacobian_norm(self.module_.encode, xb).cpu().numpy() for xb in eval_batches(Xs, batch_size, dev)]
+        self.module_.cpu()
+        return np.concatenate(norms)
+
     def score(self, X: ArrayLike, y: Any = None) -> float:
         """Mean of :meth:`score_samples` (higher is better), for model selection."""
         return float(np.mean(self.score_samples(X)))
@@ -366,7 +520,8 @@ class Autoencoder(TransformerMixin, BaseEstimator):
             "fitted": {"input_shape": list(self.input_shape_), "n_features_in": int(self.n_features_in_),
                        "output": self.output_, "scaler": self.scaler_.to_config(),
                        "feature_names_in": list(getattr(self, "feature_names_in_", [])) or None,
-                       "epochs_run": len(self.history_), "history": self.history_},
+                       "epochs_run": len(self.history_), "history": self.history_,
+                       "pretrain_history": getattr(self, "pretrain_history_", [])},
         }
         tensors = {f"module.{k}": v for k, v in self.module_.state_dict().items()}
         tensors.update({f"scaler.{k}": torch.from_numpy(np.asarray(v)) for k, v in self.scaler_.state().items()})
@@ -391,6 +546,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
             est.n_features_in_ = int(fitted["n_features_in"])
             est.output_ = fitted["output"]
             est.history_ = fitted.get("history", [])
+            est.pretrain_history_ = fitted.get("pretrain_history", [])
             if fitted.get("feature_names_in"):
                 est.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
         except (KeyError, TypeError, RuntimeError) as exc:
