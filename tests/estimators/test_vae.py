@@ -232,3 +232,10 @@ def test_sampling_and_scoring_leave_the_global_rng_alone(vae, X):
     vae.log_likelihood(X[:4], k=8, random_state=None)
     assert not np.array_equal(a, b)  # None = fresh draws
     assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_jacobian_norm_is_that_of_the_posterior_mean(vae, X):
+    x = torch.from_numpy(X[:3].reshape(3, -1))
+    jac = torch.autograd.functional.jacobian(lambda v: vae.module_.encode(v)[0], x)  # (3, L, 3, 64)
+    expected = torch.stack([jac[i, :, i].flatten().norm() for i in range(3)]).numpy()
+    np.testing.assert_allclose(vae.jacobian_norm(X[:3]), expected, rtol=1e-4)

@@ -17,6 +17,7 @@ from aekit.errors import InputError
 from aekit.estimators.autoencoder import _SCALES, Autoencoder, _seeded
 from aekit.io.model_file import save_model
 from aekit.losses.elbo import ELBOObjective, KLWarmup, elbo_terms, importance_log_likelihood
+from aekit.losses.penalties import jacobian_norm
 from aekit.models.blocks import ACTIVATIONS
 from aekit.models.registry import build, spec_to_dict
 from aekit.models.vae import LIKELIHOODS, ConvVAESpec, VAESpec
@@ -284,6 +285,25 @@ class VariationalAutoencoder(Autoencoder):
         ndarray of shape (n_samples, latent_dim)
         """
         return self._map(self._prepare(X), lambda xb: self.module_.encode(xb)[0])  # type: ignore[operator]
+
+    def jacobian_norm(self, X: ArrayLike, batch_size: int = 256) -> np.ndarray:
+        """Frobenius norm ``‖∂mu/∂x‖_F`` of the posterior mean's Jacobian at each sample
+        (with respect to the scaled input the network sees), by autograd.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        Xs = self._prepare(X)
+        dev = self._device()
+        self.module_.to(dev).eval()
+
+        def mean_code(x: torch.Tensor) -> torch.Tensor:
+            return self.module_.encode(x)[0]  # type: ignore[operator, no-any-return]
+
+        norms = [jacobian_norm(mean_code, xb).cpu().numpy() for xb in eval_batches(Xs, batch_size, dev)]
+        self.module_.cpu()
+        return np.concatenate(norms)
 
     def _log_jacobian(self) -> float:
         """log |d x_scaled / d x| summed over one sample: turns Gaussian densities of scaled data
