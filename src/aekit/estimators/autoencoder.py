@@ -500,7 +500,8 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         Xs = self._prepare(X)
         dev = self._device()
         self.module_.to(dev).eval()
-        norms = [jacobian_norm(self.module_.encode, xb).cpu().numpy() for xb in eval_batches(Xs, batch_size, dev)]
+        encode = self.module_.encode
+        norms = [jacobian_norm(encode, xb).cpu().numpy() for xb in eval_batches(Xs, batch_size, dev)]  # type: ignore[arg-type]
         self.module_.cpu()
         return np.concatenate(norms)
 

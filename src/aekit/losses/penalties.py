@@ -42,8 +42,13 @@ from torch import Tensor, nn
 class Penalty(Protocol):
     """What :class:`~aekit.losses.ReconstructionObjective` adds to the reconstruction loss."""
 
-    name: str
-    needs_input_grad: bool
+    @property
+    def name(self) -> str:
+        """Key of the term in the objective's output and the training history."""
+
+    @property
+    def needs_input_grad(self) -> bool:
+        """Whether the penalty differentiates ``h`` with respect to ``x_in``."""
 
     def __call__(self, module: nn.Module, x_in: Tensor, h: Tensor) -> Tensor: ...
 
@@ -173,7 +178,7 @@ def jacobian_sq_norm(encode: Callable[[Tensor], Tensor], x: Tensor, h: Tensor | 
         - x: ``(B, *)`` -> ``(B,)``
     """
     own_graph = h is None or not (h.requires_grad and x.requires_grad)
-    if own_graph:
+    if h is None or own_graph:
         with torch.enable_grad():
             x = x.detach().requires_grad_(True)
             h = encode(x)
