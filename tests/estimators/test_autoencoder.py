@@ -129,6 +129,7 @@ def test_unfitted_model_says_call_fit(table):
     ({"hidden": (64, -1)}, "hidden must be a tuple of ints"),
     ({"lr": -1.0}, "lr must be a finite number"),
     ({"model": "transformer"}, "model must be one of"),
+    ({"model": "recurrent"}, "model must be one of 'dense', 'conv'"),  # has its own estimator
     ({"validation_fraction": 1.0}, "validation_fraction"),
 ])
 def test_bad_parameters_are_refused_in_fit(table, params, match):
