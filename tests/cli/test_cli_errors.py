@@ -53,8 +53,9 @@ def test_bad_hidden_value(cli, fast, table_csv: Path, value: str) -> None:
 
 
 def test_bad_choice_lists_the_choices(cli, table_csv: Path) -> None:
-    result = cli("train", "--data", table_csv, "--model", "vae")
-    assert result.exit_code == 2 and "'vae' is not one of 'dense', 'conv'" in usage_text(result)
+    result = cli("train", "--data", table_csv, "--model", "gan")
+    assert result.exit_code == 2
+    assert "'gan' is not one of 'dense', 'conv', 'vae', 'conv-vae', 'recurrent'" in usage_text(result)
 
 
 def test_corrupt_weights_for_encode(cli, trained, tmp_path: Path) -> None:

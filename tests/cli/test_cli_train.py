@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 import aekit
+from aekit.cli._families import MODELS
 from aekit.cli.train import Activation, Loss, ModelKind
 from aekit.losses.reconstruction import LOSSES
 from aekit.models.blocks import ACTIVATIONS
@@ -19,8 +20,9 @@ RUN_FILES = {"config.json", "model.safetensors", "checkpoint.safetensors", "hist
 
 
 def test_choices_mirror_the_library_tables() -> None:
-    # Autoencoder builds dense and conv; other registry entries have estimators of their own.
-    assert {m.value for m in ModelKind} == {"dense", "conv"} and {m.value for m in ModelKind} <= set(REGISTRY)
+    # Every --model builds an estimator (cli._families.MODELS), whose modules are registry kinds.
+    assert [m.value for m in ModelKind] == list(MODELS) == ["dense", "conv", "vae", "conv-vae", "recurrent"]
+    assert {m.value.replace("-", "_") for m in ModelKind} <= set(REGISTRY)
     assert [m.value for m in Loss] == list(LOSSES)
     assert [m.value for m in Activation] == list(ACTIVATIONS)
 

@@ -1,7 +1,7 @@
 """Glue the sub-commands share: load data, train into a run folder, measure reconstructions.
 
 There is no ``apps`` function for training yet, so :func:`train_run` lives here. It only
-strings library calls together (data -> ``Autoencoder.fit`` -> ``save`` -> files -> report);
+strings library calls together (data -> ``estimator.fit`` -> ``save`` -> files -> report);
 the error measures in :func:`reconstruction_metrics` are the one piece of arithmetic and
 belong in ``aekit.metrics`` once that package exists.
 """
@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aekit import Autoencoder
-from aekit.data import DATASET_NAMES, Dataset, load_dataset
+from aekit.cli._families import family_files, family_metrics, is_recurrent, make_estimator, sequence_files
+from aekit.data import DATASET_NAMES, Dataset, load_dataset, sliding_windows
 from aekit.data.mnist import find_split_files
 from aekit.data.sources import ALIASES
 from aekit.errors import InputError
@@ -98,6 +98,38 @@ def load_train_test(data: str, *, label_column: str | None = None) -> tuple[Data
     return train, test, how
 
 
+def load_series_train_test(data: str, window: int | None, stride: int, *,
+                           label_column: str | None = None) -> tuple[Dataset, Dataset, str, np.ndarray]:
+    """Train and test windows of one time series, the sentence for the split, and the first
+    step of every test window.
+
+    The last :data:`TEST_FRACTION` of the steps (at least one window) is the test stretch:
+    a later stretch of the series, never seen in training, as a forecaster would be judged.
+    Both stretches are cut into ``window``-step windows ``stride`` apart.
+    """
+    if window is None:
+        raise InputError("--model recurrent needs --window, the steps per window that the series is cut into "
+                         "(e.g. --window 50; --stride sets the steps between window starts).")
+    full = load_input(data, label_column=label_column)
+    if full.is_image or full.X.ndim != 2:
+        raise InputError(f"--model recurrent reads one time series (rows = time steps, columns = channels: a CSV, "
+                         f"TSV or Parquet table, or a .npy of shape (T, C)); {full.name} holds "
+                         f"{'images' if full.is_image else f'an array of shape {full.X.shape}'}.")
+    steps = len(full)
+    n_test = max(window, int(round(steps * TEST_FRACTION)))
+    if steps - n_test < window:
+        raise InputError(f"{full.name} has {steps} time steps: too few for --window {window}, which needs at least "
+                         f"{window} steps to train on and {n_test} held out as test data. Use a smaller --window "
+                         "or a longer series.")
+    series = np.asarray(full.X, dtype=np.float32)
+    train = dataclasses.replace(full, X=sliding_windows(series[:steps - n_test], window, stride), y=None)
+    test = dataclasses.replace(full, X=sliding_windows(series[steps - n_test:], window, stride), y=None)
+    first_steps = steps - n_test + stride * np.arange(len(test.X))
+    how = (f"the last {n_test} of {steps} time steps held out ({len(test.X)} windows of {window} steps, "
+           f"stride {stride})")
+    return train, test, how, first_steps
+
+
 def reconstruction_metrics(estimator: Any, X: np.ndarray, prefix: str = "") -> dict[str, float]:
     """Reconstruction error of ``estimator`` on ``X``, batch by batch.
 
@@ -169,33 +201,43 @@ def write_reconstructions_png(path: Path, ds: Dataset, X: np.ndarray, X_hat: np.
                                 n=10, title=title)
 
 
-def train_run(data: str, out: str | Path, params: dict[str, Any], *, label_column: str | None = None,
-              resume: bool = False, overwrite: bool = False, progress: bool = True,
-              validate_on_test: bool = False, command: str = "train") -> TrainResult:
-    """Train an :class:`~aekit.Autoencoder` on ``data`` and fill the run folder ``out``.
+def train_run(data: str, out: str | Path, params: dict[str, Any], *, model: str | None = None,
+              label_column: str | None = None, resume: bool = False, overwrite: bool = False,
+              progress: bool = True, validate_on_test: bool = False, command: str = "train") -> TrainResult:
+    """Train the estimator of ``--model model`` on ``data`` and fill the run folder ``out``.
 
     Writes ``config.json`` + ``model.safetensors`` (the model), ``checkpoint.safetensors``
     (every epoch), ``history.csv``, ``metrics.json``, ``run.json`` (data and split),
-    ``loss_curves.png``, ``reconstructions.png`` and ``report.html``.
+    ``loss_curves.png``, ``reconstructions.png``, each family's own files (see
+    :mod:`aekit.cli._families`) and ``report.html``.
 
-    ``params`` are ``Autoencoder`` keyword arguments, under the constructor's names.
+    ``params`` are the estimator's keyword arguments, under the constructor's names; the
+    ones left out keep the estimator's defaults. ``model`` is a key of
+    :data:`aekit.cli._families.MODELS`; None means ``params["model"]`` (dense or conv).
     With ``resume``, a finished run is not trained again: its checkpoint is loaded and
     the files are rewritten. A folder created here is removed again if the run fails
     before writing anything into it.
     """
     out = Path(out)
+    model = model if model is not None else params.get("model", "dense")
+    estimator = make_estimator(model, params)
     check_run_dir(out, overwrite=overwrite, resume=resume)  # refuse before any slow loading
-    train, test, test_source = load_train_test(data, label_column=label_column)
+    first_steps = None
+    if is_recurrent(estimator):
+        train, test, test_source, first_steps = load_series_train_test(
+            data, estimator.window, estimator.stride, label_column=label_column)
+    else:
+        train, test, test_source = load_train_test(data, label_column=label_column)
     created = not out.exists()
     run_dir = create_run_dir(out, overwrite=overwrite, resume=resume)
     # run.json first: a run killed in its first epochs still says what it was.
-    record = {"command": command, "data": data, "label_column": label_column, "test_data": test_source,
-              "validation_data": "test split" if validate_on_test else None,
-              "params": Autoencoder(**{**params, "verbose": False}).get_params()}
+    record = {"command": command, "data": data, "model": model, "label_column": label_column,
+              "test_data": test_source, "validation_data": "test split" if validate_on_test else None,
+              "params": estimator.get_params()}
     write_json(run_dir / "run.json", record)
     try:
-        return _train_into(run_dir, train, test, test_source, params, record, resume=resume, progress=progress,
-                           validate_on_test=validate_on_test)
+        return _train_into(run_dir, estimator, model, train, test, test_source, first_steps, resume=resume,
+                           progress=progress, validate_on_test=validate_on_test)
     except BaseException:
         if created and {p.name for p in run_dir.iterdir()} <= {"run.json"}:  # nothing trained: leave no trace
             (run_dir / "run.json").unlink(missing_ok=True)
@@ -203,9 +245,9 @@ def train_run(data: str, out: str | Path, params: dict[str, Any], *, label_colum
         raise
 
 
-def _train_into(run_dir: Path, train: Dataset, test: Dataset, test_source: str, params: dict[str, Any],
-                record: dict[str, Any], *, resume: bool, progress: bool, validate_on_test: bool) -> TrainResult:
-    estimator = Autoencoder(**{**params, "verbose": False})  # progress comes as a callback below
+def _train_into(run_dir: Path, estimator: Any, model: str, train: Dataset, test: Dataset, test_source: str,
+                first_steps: np.ndarray | None, *, resume: bool, progress: bool,
+                validate_on_test: bool) -> TrainResult:
     counter = _EpochCounter()
     callbacks: list[Any] = [counter, *([ProgressBar()] if progress else [])]
     t0 = time.perf_counter()
@@ -218,9 +260,11 @@ def _train_into(run_dir: Path, train: Dataset, test: Dataset, test_source: str, 
     history = list(estimator.history_)
     files["history"] = write_history_csv(run_dir / "history.csv", history)
 
-    metrics: dict[str, Any] = {"data": train.name, "model": estimator.model, "loss": estimator.loss}
+    loss = getattr(estimator, "loss", None)  # a VAE's loss is the ELBO, a recurrent one's MSE
+    metrics: dict[str, Any] = {"data": train.name, "model": model, **({"loss": loss} if loss else {})}
     metrics.update(reconstruction_metrics(estimator, test.X, "test_"))
     metrics.update(reconstruction_metrics(estimator, train.X, "train_"))
+    metrics.update(family_metrics(estimator, test.X, "test_"))
     last = history[-1] if history else {}
     metrics["train_loss_final"] = last.get("loss")
     if "val_loss" in last:
@@ -236,17 +280,23 @@ def _train_into(run_dir: Path, train: Dataset, test: Dataset, test_source: str, 
     files["metrics"] = write_json(run_dir / "metrics.json", metrics)
     files["run"] = run_dir / "run.json"
 
+    title = f"{model} autoencoder on {train.name}" + (f", {loss.upper()} loss" if loss else "")
     if history:
         keys = dict.fromkeys(k for r in history for k in r if k != "seconds")
         columns = {k: [r.get(k, np.nan) for r in history] for k in keys}
         if len(set(columns.get("lr", []))) <= 1:
             columns.pop("lr", None)  # a constant learning rate needs no panel of its own
-        files["loss_curves"] = plot_loss_curves(columns, run_dir / "loss_curves.png",
-                                                title=f"{estimator.model} autoencoder on {train.name}, {estimator.loss.upper()} loss")
-    sample = test.X[:10]
-    files["reconstructions"] = write_reconstructions_png(
-        run_dir / "reconstructions.png", test, sample, estimator.predict(sample),
-        title=f"Test samples (top) and their reconstructions (bottom), latent_dim={estimator.spec_.latent_dim}")
+        files["loss_curves"] = plot_loss_curves(columns, run_dir / "loss_curves.png", title=title)
+    if first_steps is not None:
+        files.update(sequence_files(
+            run_dir, estimator, test, first_steps,
+            title=f"Test windows (solid) and their reconstructions (dashed), latent_dim={estimator.spec_.latent_dim}"))
+    else:
+        sample = test.X[:10]
+        files["reconstructions"] = write_reconstructions_png(
+            run_dir / "reconstructions.png", test, sample, estimator.predict(sample),
+            title=f"Test samples (top) and their reconstructions (bottom), latent_dim={estimator.spec_.latent_dim}")
+    files.update(family_files(run_dir, estimator, test, title))
     report = write_report(run_dir) if write_report is not None else None
     return TrainResult(run_dir=run_dir, metrics=metrics, files=files, report=report,
                        start_epoch=counter.start_epoch, epochs_this_run=counter.epochs,
@@ -264,6 +314,15 @@ def load_run(run: str | Path) -> tuple[Any, Path, dict[str, Any]]:
     except (OSError, ValueError):
         info = {}
     return estimator, run_dir, info if isinstance(info, dict) else {}
+
+
+def model_input(estimator: Any, ds: Dataset) -> Dataset:
+    """What ``estimator`` measures samples on: a recurrent model's series cut into its windows
+    (``window``, ``stride``), anything else as it is."""
+    if is_recurrent(estimator) and ds.X.ndim == 2 and not ds.is_image and estimator.window is not None:
+        return dataclasses.replace(ds, X=sliding_windows(np.asarray(ds.X), estimator.window, estimator.stride),
+                                   y=None)
+    return ds
 
 
 def input_for_run(info: dict[str, Any], data: str, *, split: str, label_column: str | None) -> Dataset:

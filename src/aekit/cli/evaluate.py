@@ -9,7 +9,8 @@ import typer
 
 from aekit.cli._console import say
 from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
-from aekit.cli._runs import input_for_run, is_dataset_name, load_run, reconstruction_metrics, slug
+from aekit.cli._families import family_metrics
+from aekit.cli._runs import input_for_run, is_dataset_name, load_run, model_input, reconstruction_metrics, slug
 from aekit.io.run_dir import write_json
 
 
@@ -26,7 +27,10 @@ def evaluate(
     **mse**: mean squared error per value in the data's own units; **bce**: mean binary
     cross-entropy per value (only for data in [0, 1]); **loss**: the training loss on the
     model's scaled data; **mean_score**: mean of score_samples (= -loss, higher = more
-    typical).
+    typical); for a recurrent model these are per window of the series. Each family adds
+    its own: **elbo** and **kl** (VAE, nats per sample), **psnr_noisy** and
+    **psnr_denoised** (denoising, dB), **mean_code_activation** (sparse),
+    **mean_jacobian_norm** (contractive).
 
     **Examples**
 
@@ -34,11 +38,12 @@ def evaluate(
         aekit evaluate runs/table --data new.csv --out new-metrics.json
     """
     estimator, run_dir, info = load_run(run)
-    ds = input_for_run(info, data, split=split.value, label_column=label_column)
+    ds = model_input(estimator, input_for_run(info, data, split=split.value, label_column=label_column))
     metrics: dict[str, Any] = {"data": ds.name, "split": split.value if is_dataset_name(data) else None,
                                "n_samples": len(ds)}
     metrics.update(reconstruction_metrics(estimator, ds.X))
     metrics["mean_score"] = -metrics["loss"]
+    metrics.update(family_metrics(estimator, ds.X))
     name = slug(data) + (f"-{split.value}" if is_dataset_name(data) else "")
     target = write_json(out if out is not None else run_dir / f"evaluation-{name}.json", metrics)
     shown = ", ".join(f"{k} {metrics[k]:.4g}" for k in ("mse", "bce", "loss", "mean_score") if k in metrics)

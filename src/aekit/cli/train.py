@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -9,15 +10,20 @@ from typing import Annotated, Any, Optional
 import typer
 
 from aekit.cli._console import DEFAULTS, fail_line, note, parse_widths, say, state
+from aekit.cli._families import MODELS, default_of
 from aekit.cli._runs import TrainResult, slug, train_run
+from aekit.errors import InputError
 
 
-
-# The library's tables (models.registry.REGISTRY, losses LOSSES, blocks.ACTIVATIONS) are the
-# source of truth; tests/cli check that these mirrors match them.
+# The library's tables (models.registry.REGISTRY, losses LOSSES, blocks.ACTIVATIONS, corruption NOISES,
+# models.vae LIKELIHOODS, models.recurrent CELLS) are the source of truth; tests/cli check that these
+# mirrors match them.
 class ModelKind(str, Enum):
     dense = "dense"
     conv = "conv"
+    vae = "vae"
+    conv_vae = "conv-vae"
+    recurrent = "recurrent"
 
 
 class Loss(str, Enum):
@@ -33,6 +39,113 @@ class Activation(str, Enum):
     leaky_relu = "leaky_relu"
     gelu = "gelu"
     linear = "linear"
+
+
+class Noise(str, Enum):
+    gaussian = "gaussian"
+    mask = "mask"
+    salt_pepper = "salt_pepper"
+
+
+class Sparsity(str, Enum):
+    l1 = "l1"
+    kl = "kl"
+
+
+class Likelihood(str, Enum):
+    bernoulli = "bernoulli"
+    gaussian = "gaussian"
+
+
+class Cell(str, Enum):
+    lstm = "lstm"
+    gru = "gru"
+
+
+_AE = ("dense", "conv")
+_VAE = ("vae", "conv-vae")
+_RNN = ("recurrent",)
+
+#: Options only some models take, and those models. Every option here and in COMMON_OPTIONS is
+#: the estimator keyword of the same name (--noise-level -> noise_level, see _families.MODELS for
+#: the estimators); given for another model, it is refused naming both.
+MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "hidden": ("dense", "vae"),
+    "channels": ("conv", "conv-vae"),
+    "activation": _AE + _VAE,
+    "loss": _AE,
+    "code_activation": _AE,
+    "noise": _AE,
+    "noise_level": _AE,
+    "sparsity": _AE,
+    "sparsity_weight": _AE,
+    "sparsity_target": _AE,
+    "sparsity_decay": _AE,
+    "contractive": _AE,
+    "pretrain_epochs": _AE,
+    "beta": _VAE,
+    "likelihood": _VAE,
+    "kl_warmup": _VAE,
+    "binarize": _VAE,
+    "cell": _RNN,
+    "hidden_size": _RNN,
+    "num_layers": _RNN,
+    "window": _RNN,
+    "stride": _RNN,
+}
+#: Options every model takes.
+COMMON_OPTIONS: tuple[str, ...] = ("latent_dim", "epochs", "batch_size", "lr", "random_state", "device",
+                                   "early_stopping", "validation_fraction")
+
+_AE_PANEL = "Dense and conv: denoising, sparse, contractive, stacked"
+_VAE_PANEL = "Variational (vae, conv-vae)"
+_RNN_PANEL = "Recurrent (time series)"
+
+
+def flag(name: str) -> str:
+    """The CLI flag of an estimator keyword: latent_dim -> --latent-dim."""
+    return "--" + name.replace("_", "-")
+
+
+def _either(models: tuple[str, ...]) -> str:
+    return models[0] if len(models) == 1 else f"{', '.join(models[:-1])} or {models[-1]}"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(map(str, value)) or "none"
+    return "none" if value is None else str(value)
+
+
+def _defaults(name: str) -> str:
+    """The estimators' defaults of ``name`` for --help: '256; vae or conv-vae: 128; recurrent: 64'."""
+    values: dict[str, list[str]] = {}
+    for model in MODELS:
+        if name in inspect.signature(MODELS[model][0]).parameters:
+            values.setdefault(_shown(default_of(model, name)), []).append(model)
+    first, *rest = values
+    return "; ".join([first, *(f"{_either(tuple(values[v]))}: {v}" for v in rest)])
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option was typed (or set by an environment variable), not left at its default."""
+    # Compared by name: Typer ships its own copy of click, whose ParameterSource is not click's.
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT", "PROMPT")
+
+
+def estimator_params(ctx: typer.Context, model: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The estimator keywords given on the command line; an option the model does not take is refused.
+
+    Options left out keep the estimator's own default (so a VAE gets its 128-sample batches).
+    """
+    given = {name for name in (*COMMON_OPTIONS, *MODEL_OPTIONS) if _given(ctx, name)}
+    for name in MODEL_OPTIONS:
+        if name in given and model not in MODEL_OPTIONS[name]:
+            raise InputError(f"{flag(name)} needs --model {_either(MODEL_OPTIONS[name])}, not --model {model}.")
+    params = {name: values[name] for name in given}
+    params["random_state"] = values["random_state"]  # the CLI's runs are seeded (0) unless told otherwise
+    return {k: v.value if isinstance(v, Enum) else v for k, v in params.items()}
 
 
 _widths_help = "Comma-separated widths, outermost first, e.g. 128,64; 'none' for no hidden layer."
@@ -60,22 +173,82 @@ def interrupted(out: Path) -> None:
 
 
 def train(
+    ctx: typer.Context,
     data: Annotated[str, typer.Option("--data", "-d", help="A data-set name (default, mnist, fashion-mnist) or a "
-                                      "path: .csv, .tsv, .parquet, .npy, .npz, IDX file, image folder.")] = "default",
-    model: Annotated[ModelKind, typer.Option(help="Fully connected, or convolutional (images only).")]
+                                      "path: .csv, .tsv, .parquet, .npy, .npz, IDX file, image folder; for "
+                                      "--model recurrent one time series (rows = steps, columns = channels).")]
+        = "default",
+    model: Annotated[ModelKind, typer.Option(help="dense (fully connected), conv (images), vae and conv-vae "
+                                             "(variational), recurrent (LSTM/GRU on a time series).")]
         = ModelKind(DEFAULTS["model"]),
-    latent_dim: Annotated[int, typer.Option(min=1, help="Size of the code.")] = DEFAULTS["latent_dim"],
-    hidden: Annotated[Optional[str], typer.Option(callback=parse_widths("--hidden"), show_default="none",
-                                                  help=f"Dense hidden layers. {_widths_help}")] = None,
+    latent_dim: Annotated[int, typer.Option(min=1, show_default=_defaults("latent_dim"), help="Size of the code.")]
+        = DEFAULTS["latent_dim"],
+    hidden: Annotated[Optional[str], typer.Option(callback=parse_widths("--hidden"), show_default=_defaults("hidden"),
+                                                  help=f"Dense hidden layers (dense, vae). {_widths_help}")] = None,
     channels: Annotated[Optional[str], typer.Option(callback=parse_widths("--channels"), show_default="32,64",
-                                                    help="Convolutional stages (--model conv), e.g. 32,64.")] = None,
-    activation: Annotated[Activation, typer.Option(help="Hidden-layer and code activation.")]
+                                                    help="Convolutional stages (conv, conv-vae), e.g. 32,64.")]
+        = None,
+    activation: Annotated[Activation, typer.Option(help="Hidden-layer and code activation (not recurrent).")]
         = Activation(DEFAULTS["activation"]),
-    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = DEFAULTS["epochs"],
-    batch_size: Annotated[int, typer.Option(min=1, help="Samples per gradient step.")] = DEFAULTS["batch_size"],
-    loss: Annotated[Loss, typer.Option(help="Reconstruction loss; bce needs data in [0, 1] (images are).")]
-        = Loss(DEFAULTS["loss"]),
+    epochs: Annotated[int, typer.Option(min=1, show_default=_defaults("epochs"),
+                                        help="Passes over the training data.")] = DEFAULTS["epochs"],
+    batch_size: Annotated[int, typer.Option(min=1, show_default=_defaults("batch_size"),
+                                            help="Samples per gradient step.")] = DEFAULTS["batch_size"],
+    loss: Annotated[Loss, typer.Option(help="Reconstruction loss (dense, conv); bce needs data in [0, 1] "
+                                       "(images are).")] = Loss(DEFAULTS["loss"]),
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = DEFAULTS["lr"],
+    code_activation: Annotated[Optional[Activation], typer.Option(
+        show_default="--activation", rich_help_panel=_AE_PANEL,
+        help="Activation of the code layer alone; sigmoid for --sparsity kl.")] = None,
+    noise: Annotated[Optional[Noise], typer.Option(
+        show_default="none", rich_help_panel=_AE_PANEL,
+        help="Denoising: corrupt every training batch and reconstruct the clean input.")] = None,
+    noise_level: Annotated[float, typer.Option(
+        rich_help_panel=_AE_PANEL, help="Gaussian noise factor, or the probability for mask and salt_pepper.")]
+        = DEFAULTS["noise_level"],
+    sparsity: Annotated[Optional[Sparsity], typer.Option(
+        show_default="none", rich_help_panel=_AE_PANEL,
+        help="Sparse: an L1 activity penalty on the code, or KL to --sparsity-target.")] = None,
+    sparsity_weight: Annotated[Optional[float], typer.Option(
+        show_default="1e-3 for l1, 0.01 for kl", rich_help_panel=_AE_PANEL,
+        help="Weight of the sparsity penalty.")] = None,
+    sparsity_target: Annotated[float, typer.Option(
+        rich_help_panel=_AE_PANEL, help="Desired mean activation of each code unit (kl).")]
+        = DEFAULTS["sparsity_target"],
+    sparsity_decay: Annotated[float, typer.Option(
+        rich_help_panel=_AE_PANEL, help="Moving-average decay of the mean code activation (kl).")]
+        = DEFAULTS["sparsity_decay"],
+    contractive: Annotated[float, typer.Option(
+        rich_help_panel=_AE_PANEL, help="Contractive: weight of the encoder-Jacobian penalty; 0 = off.")]
+        = DEFAULTS["contractive"],
+    pretrain_epochs: Annotated[int, typer.Option(
+        min=0, rich_help_panel=_AE_PANEL,
+        help="Stacked (dense): greedy layer-wise pre-training epochs per layer before fine-tuning; 0 = off.")]
+        = DEFAULTS["pretrain_epochs"],
+    beta: Annotated[float, typer.Option(
+        rich_help_panel=_VAE_PANEL, help="Weight of the KL term (beta-VAE); 1 = the ELBO.")]
+        = default_of("vae", "beta"),
+    likelihood: Annotated[Likelihood, typer.Option(
+        rich_help_panel=_VAE_PANEL, help="Decoder distribution; bernoulli needs data in [0, 1].")]
+        = Likelihood(default_of("vae", "likelihood")),
+    kl_warmup: Annotated[int, typer.Option(
+        min=0, rich_help_panel=_VAE_PANEL, help="Epochs over which the KL weight rises from 0 to --beta.")]
+        = default_of("vae", "kl_warmup"),
+    binarize: Annotated[bool, typer.Option(
+        "--binarize", rich_help_panel=_VAE_PANEL,
+        help="Resample every training batch as binary data (bernoulli only).")] = False,
+    cell: Annotated[Cell, typer.Option(rich_help_panel=_RNN_PANEL, help="Recurrent unit.")]
+        = Cell(default_of("recurrent", "cell")),
+    hidden_size: Annotated[int, typer.Option(min=1, rich_help_panel=_RNN_PANEL, help="Units per recurrent layer.")]
+        = default_of("recurrent", "hidden_size"),
+    num_layers: Annotated[int, typer.Option(min=1, rich_help_panel=_RNN_PANEL,
+                                            help="Stacked recurrent layers in encoder and decoder.")]
+        = default_of("recurrent", "num_layers"),
+    window: Annotated[Optional[int], typer.Option(
+        min=1, show_default="none, required", rich_help_panel=_RNN_PANEL,
+        help="Steps per window the series is cut into.")] = None,
+    stride: Annotated[int, typer.Option(min=1, rich_help_panel=_RNN_PANEL, help="Steps between window starts.")]
+        = default_of("recurrent", "stride"),
     random_state: Annotated[int, typer.Option("--random-state", "--seed", min=0,
                                               help="Seed: same seed, data and machine give the same run.")] = 0,
     device: Annotated[str, typer.Option(help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps.")]
@@ -95,15 +268,21 @@ def train(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the run already in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; only the result line.")] = False,
 ) -> None:
-    """Train an autoencoder and write a run folder.
+    """Train an autoencoder of any family and write a run folder.
 
     The run folder holds the model (**config.json** + **model.safetensors**, loadable with
     `aekit.load` and by the other commands), **checkpoint.safetensors** (every epoch, for
     `--resume`), **history.csv**, **metrics.json** (test MSE and, for data in [0, 1], BCE),
-    **loss_curves.png**, **reconstructions.png** and **report.html**.
+    **loss_curves.png**, **reconstructions.png** and **report.html**. Each family adds its
+    own: a VAE **samples.png** (100 prior samples) and test ELBO and KL; denoising
+    **denoising.png** (noisy / denoised / clean) and PSNRs; sparse the mean code
+    activation; contractive the mean encoder-Jacobian norm; stacked
+    **pretrain_history.csv** and **pretrain_loss_curves.png**; recurrent line plots of
+    test windows and **window_errors.csv**.
 
     Named data sets bring their own test split; for a file or folder 10% of the samples
-    (always the same ones) are held out as test data.
+    (always the same ones) are held out as test data, and for a time series the last
+    10% of its steps. Options of one family are refused for another model.
 
     **Examples**
 
@@ -112,29 +291,31 @@ def train(
         aekit train --data mnist --model conv --loss bce -o runs/conv
         aekit train --data table.csv --label-column label --latent-dim 4 \\
             --validation-fraction 0.1 --early-stopping 5
+        aekit train --noise gaussian --noise-level 0.5 -o runs/denoising
+        aekit train --sparsity kl --code-activation sigmoid --sparsity-weight 0.01 \\
+            --latent-dim 64 --loss bce -o runs/sparse
+        aekit train --contractive 0.1 --code-activation sigmoid -o runs/contractive
+        aekit train --hidden 256,128 --pretrain-epochs 5 -o runs/stacked
+        aekit train --model vae --latent-dim 10 --beta 4 --kl-warmup 10 -o runs/vae
+        aekit train --data sensors.csv --model recurrent --window 50 --stride 10 \\
+            --cell gru -o runs/sensors
         aekit train --latent-dim 16 -o runs/d16 --resume
 
     Without options it trains the dense 784-32-784 model on the embedded digits.
     `--resume` with the options of a killed run continues it from its last
     finished epoch.
     """
-    params: dict[str, Any] = {
-        "latent_dim": latent_dim, "model": model.value, "activation": activation.value, "loss": loss.value,
-        "epochs": epochs, "batch_size": batch_size, "lr": lr, "random_state": random_state, "device": device,
-        "early_stopping": early_stopping, "validation_fraction": validation_fraction,
-    }
-    if hidden is not None:
-        params["hidden"] = hidden
-    if channels is not None:
-        params["channels"] = channels
-    run_dir = out if out is not None else Path("runs") / f"{slug(data)}-{model.value}-{latent_dim}"
+    params = estimator_params(ctx, model.value, locals())
+    latent = params.get("latent_dim", default_of(model.value, "latent_dim"))
+    run_dir = out if out is not None else Path("runs") / f"{slug(data)}-{model.value}-{latent}"
     quiet = state.quiet = quiet or state.quiet
     try:
-        result = train_run(data, run_dir, params, label_column=label_column, resume=resume, overwrite=overwrite,
-                           progress=not quiet)
+        result = train_run(data, run_dir, params, model=model.value, label_column=label_column, resume=resume,
+                           overwrite=overwrite, progress=not quiet)
     except KeyboardInterrupt:
         if state.debug:
             raise
         interrupted(run_dir)
-    note(f"test data: {result.test_source}; metrics in {result.files['metrics']}")
+    pictures = ", ".join(p.name for p in result.files.values() if p.suffix == ".png")
+    note(f"test data: {result.test_source}; metrics in {result.files['metrics']}; pictures: {pictures}")
     say(summary(result))

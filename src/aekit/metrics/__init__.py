@@ -1,6 +1,6 @@
 """Quality measures: arrays in, floats out."""
 
 from aekit.metrics.neighbours import knn_accuracy
-from aekit.metrics.reconstruction import reconstruction_mse
+from aekit.metrics.reconstruction import psnr, reconstruction_mse
 
-__all__ = ["knn_accuracy", "reconstruction_mse"]
+__all__ = ["knn_accuracy", "psnr", "reconstruction_mse"]

@@ -60,3 +60,44 @@ def reconstruction_mse(a: Any, b: Any) -> float:
     if not np.isfinite(mse):
         raise InputError("reconstruction_mse: the inputs hold NaN or infinite values; the error is undefined.")
     return mse
+
+
+def psnr(clean: Any, other: Any, *, data_range: float | None = None) -> float:
+    """Peak signal-to-noise ratio of ``other`` against ``clean``, in decibels.
+
+    ``10 · log10(data_range² / MSE)`` with the MSE of :func:`reconstruction_mse` over
+    every value. Higher is better; a perfect copy gives ``inf``.
+
+    Parameters
+    ----------
+    clean, other : array-like of shape (n_samples, ...)
+        The reference samples and a noisy or reconstructed version of them, same units.
+    data_range : float, optional
+        The peak-to-peak range of the signal. Default: 1 when ``clean`` lies in [0, 1]
+        (images), else ``clean.max() - clean.min()``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    aekit.errors.InputError
+        As :func:`reconstruction_mse`, or a ``data_range`` that is not a positive number.
+
+    Examples
+    --------
+    >>> round(psnr([[0.0, 1.0]], [[0.0, 0.9]]), 2)
+    23.01
+    """
+    mse = reconstruction_mse(clean, other)
+    if data_range is None:
+        x = np.asarray(clean)
+        lo, hi = float(x.min()), float(x.max())
+        data_range = 1.0 if lo >= 0.0 and hi <= 1.0 else hi - lo
+    if not (isinstance(data_range, (int, float, np.floating)) and np.isfinite(data_range) and data_range > 0):
+        raise InputError(f"psnr: data_range must be a positive number, got {data_range!r} "
+                         "(a constant signal has no range: pass data_range= explicitly).")
+    if mse == 0.0:
+        return float("inf")
+    return float(10.0 * np.log10(float(data_range) ** 2 / mse))

@@ -9,6 +9,7 @@ from aekit.plots.comparison import plot_error_vs_dim, plot_rate_distortion
 from aekit.plots.curves import plot_loss_curves
 from aekit.plots.grids import plot_image_grid, plot_reconstructions
 from aekit.plots.latent import plot_latent_map, plot_score_histogram
+from aekit.plots.sequences import plot_sequence_reconstructions
 
 __all__ = [
     "plot_error_vs_dim",
@@ -18,4 +19,5 @@ __all__ = [
     "plot_rate_distortion",
     "plot_reconstructions",
     "plot_score_histogram",
+    "plot_sequence_reconstructions",
 ]
