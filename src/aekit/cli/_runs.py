@@ -25,6 +25,7 @@ from aekit.data.mnist import find_split_files
 from aekit.data.sources import ALIASES
 from aekit.errors import InputError
 from aekit.io.model_file import resolve_model_path
+from aekit.metrics import reconstruction_bce, reconstruction_mse
 from aekit.io.run_dir import check_run_dir, create_run_dir, write_history_csv, write_json
 from aekit.plots import plot_loss_curves, plot_reconstructions
 from aekit.train.callbacks import ProgressBar
@@ -38,7 +39,6 @@ except ImportError:  # pragma: no cover - only while report/ is being built
 TEST_FRACTION = 0.1
 SPLIT_SEED = 0
 _CHUNK = 4096
-_EPS = 1e-7
 
 
 def is_dataset_name(data: str) -> bool:
@@ -146,11 +146,10 @@ def reconstruction_metrics(estimator: Any, X: np.ndarray, prefix: str = "") -> d
     for start in range(0, len(X), _CHUNK):
         xb = np.asarray(X[start:start + _CHUNK], dtype=np.float64)
         x_hat = np.asarray(estimator.predict(xb), dtype=np.float64).reshape(xb.shape)
-        squared += float(np.square(x_hat - xb).sum())
+        squared += reconstruction_mse(xb, x_hat) * xb.size
         in_unit = in_unit and float(xb.min()) >= 0.0 and float(xb.max()) <= 1.0
         if in_unit:
-            p = np.clip(x_hat, _EPS, 1.0 - _EPS)
-            bce -= float((xb * np.log(p) + (1.0 - xb) * np.log1p(-p)).sum())
+            bce += reconstruction_bce(xb, x_hat) * xb.size
         loss -= float(np.sum(estimator.score_samples(xb)))
         values += xb.size
     out = {f"{prefix}mse": squared / values}

@@ -1,6 +1,6 @@
 """Quality measures: arrays in, floats out."""
 
 from aekit.metrics.neighbours import knn_accuracy
-from aekit.metrics.reconstruction import psnr, reconstruction_mse
+from aekit.metrics.reconstruction import psnr, reconstruction_bce, reconstruction_mse
 
-__all__ = ["knn_accuracy", "psnr", "reconstruction_mse"]
+__all__ = ["knn_accuracy", "psnr", "reconstruction_bce", "reconstruction_mse"]

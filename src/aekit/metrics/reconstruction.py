@@ -62,6 +62,42 @@ def reconstruction_mse(a: Any, b: Any) -> float:
     return mse
 
 
+def reconstruction_bce(a: Any, b: Any, *, eps: float = 1e-7) -> float:
+    """Mean binary cross-entropy per value of reconstructions ``b`` for data ``a`` in [0, 1].
+
+    ``-mean(a log b + (1 - a) log(1 - b))`` with ``b`` clipped to ``[eps, 1 - eps]``, in
+    nats per value: the loss the classic Keras autoencoder reports. Its floor is the data's
+    own entropy, not 0, unless the data are binary.
+
+    Parameters
+    ----------
+    a : array-like of shape (n_samples, ...)
+        Originals, every value in [0, 1].
+    b : array-like of shape (n_samples, ...)
+        Reconstructions (probabilities), same number of values per sample.
+    eps : float, default=1e-7
+
+    Raises
+    ------
+    aekit.errors.InputError
+        Shapes that do not match, or originals outside [0, 1].
+
+    Examples
+    --------
+    >>> round(reconstruction_bce([[1.0, 0.0]], [[0.5, 0.5]]), 4)
+    0.6931
+    """
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.ndim == 0 or len(x) != len(y) or x.size != y.size or x.size == 0:
+        raise InputError(f"reconstruction_bce needs originals and reconstructions of the same samples, got shapes "
+                         f"{x.shape} and {y.shape}.")
+    if float(x.min()) < 0.0 or float(x.max()) > 1.0:
+        raise InputError(f"reconstruction_bce needs originals in [0, 1], got values in [{x.min():.3g}, {x.max():.3g}]; "
+                         "use reconstruction_mse for other data.")
+    x, p = x.reshape(-1), np.clip(y.reshape(-1), eps, 1.0 - eps)
+    return float(-np.mean(x * np.log(p) + (1.0 - x) * np.log1p(-p)))
+
+
 def psnr(clean: Any, other: Any, *, data_range: float | None = None) -> float:
     """Peak signal-to-noise ratio of ``other`` against ``clean``, in decibels.
 
