@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from aekit._version import __version__
-from aekit.cli import classify, demo, encode, evaluate, reconstruct, reduce, train, visualize
+from aekit.cli import classify, demo, encode, evaluate, reconstruct, reduce, report, train, visualize
 from aekit.cli._console import fail_line, state
 from aekit.errors import AekitError
 
@@ -89,6 +89,7 @@ app.command("reduce")(reduce.reduce)
 app.command("visualize")(visualize.visualize)
 app.command("visualise", hidden=True)(visualize.visualize)  # British spelling, same command
 app.command("classify")(classify.classify)
+app.command("report")(report.report)
 
 
 if __name__ == "__main__":  # pragma: no cover
