@@ -19,7 +19,7 @@ from aekit.data.checks import (check_choice, check_features, check_float, check_
 from aekit.data.corruption import NOISES, Corruption, check_noise, data_range
 from aekit.data.scaling import Scaler, choose_scaling
 from aekit.errors import InputError
-from aekit.io.model_file import load_model, save_model
+from aekit.io.model_file import save_model
 from aekit.losses.objective import Objective, ReconstructionObjective
 from aekit.losses.penalties import ContractivePenalty, KLSparsity, L1Activity, Penalty, jacobian_norm
 from aekit.losses.reconstruction import LOSSES, per_sample_error
@@ -32,6 +32,7 @@ from aekit.train.config import TrainConfig
 from aekit.train.device import resolve_device
 from aekit.train.layerwise import StageAE, pretrain_layerwise
 from aekit.train.loop import fingerprint_of, fit_module
+from aekit.estimators._training import check_training_params, train_config
 
 _OUTPUTS = ("auto", "sigmoid", "linear")
 _SCALES = ("auto", "none", "minmax", "standard")
@@ -240,16 +241,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         check_choice("output", self.output, _OUTPUTS)
         check_choice("loss", self.loss, LOSSES)
         check_choice("scale", self.scale, _SCALES)
-        check_int("epochs", self.epochs)
-        check_int("batch_size", self.batch_size)
-        check_float("lr", self.lr, low=0.0, low_inclusive=False)
-        check_float("weight_decay", self.weight_decay, low=0.0)
-        check_float("validation_fraction", self.validation_fraction, low=0.0, high=1.0, high_inclusive=False)
-        check_int("early_stopping", self.early_stopping, allow_none=True)
-        check_int("reduce_lr_patience", self.reduce_lr_patience, minimum=0, allow_none=True)
-        check_float("clip_grad_norm", self.clip_grad_norm, low=0.0, low_inclusive=False, allow_none=True)
-        if self.random_state is not None:
-            check_int("random_state", self.random_state, minimum=0)
+        check_training_params(self)
         self._check_family_params()
 
     def _check_family_params(self) -> None:
@@ -346,11 +338,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
                                        penalties=self._penalties() if stage.is_last else ())
 
     def _train_config(self, checkpoint_dir: str | Path | None, resume: bool) -> TrainConfig:
-        return TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size), lr=float(self.lr),
-                           weight_decay=float(self.weight_decay), shuffle=bool(self.shuffle),
-                           early_stopping=self.early_stopping, reduce_lr_patience=self.reduce_lr_patience,
-                           clip_grad_norm=self.clip_grad_norm, device=self.device, seed=self.random_state,
-                           checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir), resume=resume)
+        return train_config(self, checkpoint_dir, resume)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: ArrayLike, y: Any = None, *, validation_data: ArrayLike | None = None,

@@ -21,7 +21,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 
 from aekit.data.batching import eval_batches
-from aekit.data.checks import check_choice, check_features, check_float, check_int, check_is_fitted
+from aekit.data.checks import check_choice, check_features, check_float, check_is_fitted
 from aekit.errors import InputError, InputTypeError, ModelFileError
 from aekit.estimators.autoencoder import Autoencoder, _seeded
 from aekit.io.model_file import load_model, save_model
@@ -31,6 +31,7 @@ from aekit.train.callbacks import Callback, ProgressBar
 from aekit.train.config import TrainConfig
 from aekit.train.device import resolve_device
 from aekit.train.loop import fit_module
+from aekit.estimators._training import check_training_params, train_config
 
 _INITS = ("pretrained", "random")
 
@@ -152,14 +153,7 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         check_float("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False)
         check_choice("freeze_encoder", self.freeze_encoder, (True, False))
         check_choice("encoder_init", self.encoder_init, _INITS)
-        check_int("epochs", self.epochs)
-        check_int("batch_size", self.batch_size)
-        check_float("lr", self.lr, low=0.0, low_inclusive=False)
-        check_float("weight_decay", self.weight_decay, low=0.0)
-        check_float("validation_fraction", self.validation_fraction, low=0.0, high=1.0, high_inclusive=False)
-        check_int("early_stopping", self.early_stopping, allow_none=True)
-        if self.random_state is not None:
-            check_int("random_state", self.random_state, minimum=0)
+        check_training_params(self)
 
     def _check_y(self, y: Any, n_samples: int) -> np.ndarray:
         """Validate labels, set ``classes_``; return class indices 0..n_classes-1."""
@@ -217,9 +211,7 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         return ae.fit(Xa)
 
     def _train_config(self) -> TrainConfig:
-        return TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size), lr=float(self.lr),
-                           weight_decay=float(self.weight_decay), shuffle=bool(self.shuffle),
-                           early_stopping=self.early_stopping, device=self.device, seed=self.random_state)
+        return train_config(self)
 
     def _split(self, Xs: np.ndarray, codes: np.ndarray, validation_data: Any) -> tuple[Any, Any, Any, Any]:
         """(train inputs, train labels, val inputs, val labels); inputs already scaled."""

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from aekit.data.batching import eval_batches
-from aekit.data.checks import as_float_array, check_choice, check_float, check_int, check_is_fitted
+from aekit.data.checks import as_float_array, check_choice, check_int, check_is_fitted
 from aekit.data.scaling import Scaler
 from aekit.data.windows import check_finite_steps, pad_sequences, sliding_windows, with_mask_channel
 from aekit.errors import InputError, ModelFileError
@@ -26,6 +26,7 @@ from aekit.train.callbacks import Callback, ProgressBar
 from aekit.train.config import TrainConfig
 from aekit.train.device import resolve_device
 from aekit.train.loop import fingerprint_of, fit_module
+from aekit.estimators._training import check_training_params, train_config
 
 _SCALES = ("standard", "none")
 _KIND = "recurrent"
@@ -186,16 +187,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         check_int("window", self.window, allow_none=True)
         check_int("stride", self.stride)
         check_choice("scale", self.scale, _SCALES)
-        check_int("epochs", self.epochs)
-        check_int("batch_size", self.batch_size)
-        check_float("lr", self.lr, low=0.0, low_inclusive=False)
-        check_float("weight_decay", self.weight_decay, low=0.0)
-        check_float("validation_fraction", self.validation_fraction, low=0.0, high=1.0, high_inclusive=False)
-        check_int("early_stopping", self.early_stopping, allow_none=True)
-        check_int("reduce_lr_patience", self.reduce_lr_patience, minimum=0, allow_none=True)
-        check_float("clip_grad_norm", self.clip_grad_norm, low=0.0, low_inclusive=False, allow_none=True)
-        if self.random_state is not None:
-            check_int("random_state", self.random_state, minimum=0)
+        check_training_params(self)
 
     def _samples(self, X: Any, *, reset: bool, what: str = "X") -> _Samples:
         """Validate X in any of its three forms; record (``reset``) or check the channel count."""
@@ -255,11 +247,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         return with_mask_channel(scaled, samples.lengths)
 
     def _train_config(self, checkpoint_dir: str | Path | None, resume: bool) -> TrainConfig:
-        return TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size), lr=float(self.lr),
-                           weight_decay=float(self.weight_decay), shuffle=bool(self.shuffle),
-                           early_stopping=self.early_stopping, reduce_lr_patience=self.reduce_lr_patience,
-                           clip_grad_norm=self.clip_grad_norm, device=self.device, seed=self.random_state,
-                           checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir), resume=resume)
+        return train_config(self, checkpoint_dir, resume)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None, *, validation_data: Any = None, checkpoint_dir: str | Path | None = None,

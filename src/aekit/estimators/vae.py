@@ -23,6 +23,7 @@ from aekit.models.registry import build, spec_to_dict
 from aekit.models.vae import LIKELIHOODS, ConvVAESpec, VAESpec
 from aekit.train.callbacks import Callback, ProgressBar
 from aekit.train.loop import fingerprint_of, fit_module
+from aekit.estimators._training import check_training_params
 
 _KINDS = {"dense": "vae", "conv": "conv_vae"}  # estimator ``model`` -> registry name
 _SCORE_DRAWS = 16  # latent draws behind score_samples (shared by all rows, so it is deterministic)
@@ -181,16 +182,7 @@ class VariationalAutoencoder(Autoencoder):
             raise InputError("binarize=True resamples binary data, which only likelihood='bernoulli' models; "
                              f"got likelihood={self.likelihood!r}. Use likelihood='bernoulli' or binarize=False.")
         check_choice("scale", self.scale, _SCALES)
-        check_int("epochs", self.epochs)
-        check_int("batch_size", self.batch_size)
-        check_float("lr", self.lr, low=0.0, low_inclusive=False)
-        check_float("weight_decay", self.weight_decay, low=0.0)
-        check_float("validation_fraction", self.validation_fraction, low=0.0, high=1.0, high_inclusive=False)
-        check_int("early_stopping", self.early_stopping, allow_none=True)
-        check_int("reduce_lr_patience", self.reduce_lr_patience, minimum=0, allow_none=True)
-        check_float("clip_grad_norm", self.clip_grad_norm, low=0.0, low_inclusive=False, allow_none=True)
-        if self.random_state is not None:
-            check_int("random_state", self.random_state, minimum=0)
+        check_training_params(self)
 
     # ------------------------------------------------------------------ build
     def _make_spec(self, module_shape: tuple[int, ...], output: str = "") -> VAESpec | ConvVAESpec:  # type: ignore[override]
