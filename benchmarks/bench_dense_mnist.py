@@ -19,8 +19,8 @@ with the same torch thread count, and the contenders are interleaved epoch by ep
 (aekit's ``fit`` runs the other contenders' epochs from an ``on_epoch_end`` callback,
 untimed for aekit), rotating their order each round. The first epoch of each is a
 warm-up and is dropped; the table gives medians of the remaining epochs and ratios of
-those medians. The speed rounds run once per thread count in ``--threads`` (default 1
-and torch's default), because on cores other jobs also use, more OpenMP threads can be
+those medians. The speed rounds run once per thread count in ``--threads`` (default
+torch's default, then 1), because on cores other jobs also use, more OpenMP threads can be
 slower than one.
 
 Run ``python benchmarks/bench_dense_mnist.py`` (several minutes; writes its section of
@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+CLEAN_ENV = dict(os.environ)  # for the quality runs: as at start, without what keras adds
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before any keras import
 
 import numpy as np
@@ -107,7 +108,18 @@ def rss_mb() -> float:
 
 
 def maxrss_mb() -> float:
-    """Peak resident set size of this process (MiB) since start or the last reset_peak_rss()."""
+    """Peak resident set size of this process (MiB) since start or the last reset_peak_rss().
+
+    Reads VmHWM (this address space's high-water mark). Not ``getrusage``'s ru_maxrss: in a
+    child process that one also keeps the parent's resident size at the moment of the fork.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
@@ -325,14 +337,14 @@ def quality_child(args: argparse.Namespace) -> None:
     print(json.dumps({
         "reader": reader, "rss_before_mb": before, "peak_reset": reset, "maxrss_mb": peak, "data_mb": X.nbytes / 2**20,
         "fit_wall_s": wall, "epoch_s": [r["seconds"] for r in h], "test_bce": bce, "test_mse": mse,
-        "final_train_loss": h[-1]["loss"], "lr_drops": [b["epoch"] for a, b in zip(h, h[1:]) if b["lr"] < a["lr"]],
+        "final_train_loss": h[-1]["loss"], "train_loss": [r["loss"] for r in h], "lr_drops": [b["epoch"] for a, b in zip(h, h[1:]) if b["lr"] < a["lr"]],
     }))
 
 
 def quality(args: argparse.Namespace, recipe: str = "") -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--_quality-child", "--data", args.data, "--epochs", str(args.epochs),
            "--n-train", str(args.n_train or 0), "--threads", str(torch.get_num_threads()), "--_recipe", recipe]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=CLEAN_ENV)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -444,7 +456,7 @@ def render(res: dict[str, Any], args: argparse.Namespace, command: str) -> str:
     lines += [
         f"**Memory** (the quality run, in a fresh process): resident {q['rss_before_mb']:.0f} MiB before `fit` "
         f"(interpreter, torch, the train and test arrays), peak {q['maxrss_mb']:.0f} MiB during it "
-        f"(`getrusage` ru_maxrss, {how_peak}), so training added {q['maxrss_mb'] - q['rss_before_mb']:.0f} MiB at its peak, "
+        f"(VmHWM from /proc/self/status, {how_peak}), so training added {q['maxrss_mb'] - q['rss_before_mb']:.0f} MiB at its peak, "
         f"{(q['maxrss_mb'] - q['rss_before_mb']) / q['data_mb']:.1f}x the {q['data_mb']:.0f} MiB float32 "
         "training array.",
     ]
@@ -468,8 +480,26 @@ def reading(res: dict[str, Any]) -> str:
         "those two rows is Keras's own per-step machinery. Every loop stays far below the matmul peak: the "
         "layers are skinny (one side is 32 wide), and per batch the transcendental loss, the random-row "
         f"gather from a {res['data_mb']:.0f} MiB array and the optimizer step are memory- or latency-bound. "
-        + threads_note(res)
+        + threads_note(res) + " " + quality_note(res)
     )
+
+
+def quality_note(res: dict[str, Any]) -> str:
+    """Whether the recipe could have moved the test BCE."""
+    q = res["quality"]
+    text = f"Quality: test MSE {q['test_mse']:.5f}, test BCE {q['test_bce']:.4f} against the 0.090 target."
+    loss = q["train_loss"]
+    if len(loss) >= 20:
+        k = len(loss) - 10
+        flat = loss[-1] > 0.99 * loss[k - 1]
+        text += (f" The training loss was {loss[k - 1]:.4f} after epoch {k} and {loss[-1]:.4f} after epoch "
+                 f"{len(loss)}" + (", under 1% lower: the run has converged." if flat else "."))
+    if res["recipes"]:
+        bces = [q["test_bce"]] + [r["test_bce"] for r in res["recipes"].values()]
+        text += f" The {len(bces)} recipes end between {min(bces):.4f} and {max(bces):.4f} test BCE"
+        text += (": at this size and budget the model, not the lr, batch size or schedule, sets the result."
+                 if max(bces) - min(bces) < 0.003 else ".")
+    return text
 
 
 def _threads(n: int) -> str:
@@ -523,9 +553,10 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=1, help="untimed first epochs per contender (default 1)")
     p.add_argument("--timed", type=int, default=5, help="timed epochs per contender (default 5)")
     p.add_argument("--n-train", type=int, default=0, help="use only the first N training images (0 = all)")
-    p.add_argument("--threads", default="1,0",
-                   help="comma-separated torch thread counts; the speed rounds run once per count, the\n"
-                        "quality run and the profile use the first; 0 = torch's default (default: 1,0)")
+    p.add_argument("--threads", default="0,1",
+                   help="comma-separated torch thread counts, 0 = torch's default; the speed rounds run\n"
+                        "once per count, in this order; the quality runs and the profile use the smallest\n"
+                        "(default: 0,1)")
     p.add_argument("--no-keras", action="store_true", help="skip the Keras contender")
     p.add_argument("--quick", action="store_true", help="smoke run: 10k rows, 3 quality epochs, 2 timed epochs")
     p.add_argument("--write", action=argparse.BooleanOptionalAction, default=None,
@@ -538,7 +569,7 @@ def main() -> None:
     args = p.parse_args()
     default_threads = torch.get_num_threads()
     threads = list(dict.fromkeys(int(t) or default_threads for t in str(args.threads).split(",")))
-    torch.set_num_threads(threads[0])
+    torch.set_num_threads(min(threads))
     if args._quality_child:
         quality_child(args)
         return
@@ -555,6 +586,14 @@ def main() -> None:
     print(f"data: train {X.shape}, test {Xte.shape}; torch threads {threads}", flush=True)
     res: dict[str, Any] = {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                            "machine": machine(), "n_train": len(X), "n_test": len(Xte), "data_mb": X.nbytes / 2**20}
+    res["speed"] = {}  # first: the timings are what the other jobs' load disturbs most
+    for n in threads:
+        torch.set_num_threads(n)
+        t = time.perf_counter()
+        res["speed"][n] = speed(X, args)
+        print(f"speed rounds with {_threads(n)} done in {time.perf_counter() - t:.0f}s", flush=True)
+    torch.set_num_threads(min(threads))
+    res["breakdown"], res["breakdown_threads"] = breakdown(X), min(threads)
     t = time.perf_counter()
     res["quality"] = quality(args)
     print(f"quality run done in {time.perf_counter() - t:.0f}s: test BCE {res['quality']['test_bce']:.4f}, "
@@ -566,14 +605,6 @@ def main() -> None:
             print(f"recipe {name}: test BCE {res['recipes'][name]['test_bce']:.4f}", flush=True)
     res["pca"] = pca_baseline(X, Xte)
     res["bce_floor"] = bce_mse(Xte, Xte)[0]
-    res["speed"] = {}
-    for n in threads:
-        torch.set_num_threads(n)
-        t = time.perf_counter()
-        res["speed"][n] = speed(X, args)
-        print(f"speed rounds with {_threads(n)} done in {time.perf_counter() - t:.0f}s", flush=True)
-    torch.set_num_threads(threads[0])
-    res["breakdown"], res["breakdown_threads"] = breakdown(X), threads[0]
     res["load"] = (load0, os.getloadavg()[0])
     res["wall_s"] = time.perf_counter() - t_start
     body = render(res, args, command)
