@@ -49,6 +49,9 @@ def flush_denormals(device: torch.device) -> Iterator[None]:
 
     Tiny activations and Adam moments drift into the denormal range late in training,
     and x86 arithmetic on them is microcoded: one measured run was 27x slower without this.
+    ``torch.set_flush_denormal`` sets the flag of the calling thread only; intra-op
+    worker threads keep their own setting, so with several torch threads part of the
+    arithmetic is not covered.
     """
     if device.type != "cpu":
         yield
