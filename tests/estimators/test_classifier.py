@@ -29,7 +29,9 @@ def _tiny_ae(**kw):
 
 
 @parametrize_with_checks(
-    [AutoencoderClassifier(Autoencoder(latent_dim=2, hidden=(8,), epochs=2, random_state=0), head_hidden=(16,),
+    # latent 4: a 2-unit ReLU code loses a unit to a dead ReLU in about 3 seeds of 10, and the
+    # check wants 83% accuracy on 3 blobs (measured, seeds 0-7: 92-94% with 4 units)
+    [AutoencoderClassifier(Autoencoder(latent_dim=4, hidden=(8,), epochs=2, random_state=0), head_hidden=(16,),
                            dropout=0.0, freeze_encoder=False, epochs=30, batch_size=64, lr=1e-2, random_state=0,
                            device="cpu")],
     expected_failed_checks=lambda est: KNOWN_DEVIATIONS)
@@ -123,8 +125,8 @@ def test_random_init_is_the_same_network_without_pretraining(blobs, fitted_ae):
     clf = AutoencoderClassifier(fitted_ae, encoder_init="random", epochs=1, random_state=0, device="cpu")
     clf.fit(blobs[0], blobs[1])
     assert clf.autoencoder_.spec_ == fitted_ae.spec_
-    w0 = fitted_ae.module_.encoder[0].weight
-    assert not torch.equal(clf.module_.autoencoder.encoder[0].weight, w0)
+    w0 = fitted_ae.module_.encoder[1].weight
+    assert not torch.equal(clf.module_.autoencoder.encoder[1].weight, w0)
 
 
 def test_same_seed_same_model(blobs, fitted_ae):

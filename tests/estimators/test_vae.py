@@ -61,11 +61,12 @@ def test_sklearn_contract(estimator, check):
 
 
 def test_training_improves_the_elbo_and_uses_the_code(vae, X):
-    """Measured over seeds 0-2: -ELBO 38.7-40.7 nats in epoch 1, 7.8-8.4 in epoch 40; ELBO on
-    the data -7.5 to -8.3; KL 5.3-5.9 nats (log 36 = 3.6 nats would name each of the 36 squares)."""
+    """Measured over seeds 0-2: -ELBO 7.8-8.4 nats in epoch 40; ELBO on the data -7.5 to -8.3;
+    KL 5.3-5.9 nats (log 36 = 3.6 nats would name each of the 36 squares). Epoch 1 averages
+    24.9 nats (seed 0): the decoder starts at the mean image (39-41 nats from a zero bias)."""
     first, last = vae.history_[0], vae.history_[-1]
     assert set(first) >= {"loss", "recon", "kl"}
-    assert first["recon"] + first["kl"] - (last["recon"] + last["kl"]) > 20.0
+    assert first["recon"] + first["kl"] - (last["recon"] + last["kl"]) > 10.0
     e = vae.elbo(X)
     assert e["elbo"] > -12.0 and e["elbo"] == pytest.approx(-(e["recon"] + e["kl"]))
     assert e["kl"] > 2.0  # the code carries information: no posterior collapse
@@ -132,8 +133,8 @@ def test_gaussian_likelihood_on_a_table_reports_original_units(rng):
     np.testing.assert_allclose(b.log_likelihood(10 * X + 3, k=32), a.log_likelihood(X, k=32) - 16 * np.log(10),
                                rtol=1e-4, atol=1e-2)
     np.testing.assert_allclose(b.score_samples(10 * X + 3), a.score_samples(X) - 16 * np.log(10), rtol=1e-4, atol=1e-2)
-    h = a.history_  # measured over seeds 0-2: -ELBO falls by 59-72 nats (scaled units), KL 4.2-5.4 nats
-    assert h[-1]["recon"] + h[-1]["kl"] < h[0]["recon"] + h[0]["kl"] - 40
+    h = a.history_  # measured, seed 0: -ELBO falls by 31 nats (scaled units) from epoch 1, which starts at the mean
+    assert h[-1]["recon"] + h[-1]["kl"] < h[0]["recon"] + h[0]["kl"] - 20
     assert a.elbo(X)["kl"] > 2.0
     fixed = VariationalAutoencoder(**{**kw, "obs_var": 0.01}).fit(X)
     assert "module.obs_log_var" not in fixed.module_.state_dict() and fixed.spec_.obs_var == 0.01

@@ -41,6 +41,12 @@ class Activation(str, Enum):
     linear = "linear"
 
 
+class LrSchedule(str, Enum):
+    constant = "constant"
+    cosine = "cosine"
+    onecycle = "onecycle"
+
+
 class Noise(str, Enum):
     gaussian = "gaussian"
     mask = "mask"
@@ -94,7 +100,7 @@ MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "stride": _RNN,
 }
 #: Options every model takes.
-COMMON_OPTIONS: tuple[str, ...] = ("latent_dim", "epochs", "batch_size", "lr", "random_state", "device",
+COMMON_OPTIONS: tuple[str, ...] = ("latent_dim", "epochs", "batch_size", "lr", "lr_schedule", "random_state", "device",
                                    "early_stopping", "validation_fraction")
 
 _AE_PANEL = "Dense and conv: denoising, sparse, contractive, stacked"
@@ -196,7 +202,10 @@ def train(
                                             help="Samples per gradient step.")] = DEFAULTS["batch_size"],
     loss: Annotated[Loss, typer.Option(help="Reconstruction loss (dense, conv); bce needs data in [0, 1] "
                                        "(images are).")] = Loss(DEFAULTS["loss"]),
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = DEFAULTS["lr"],
+    lr: Annotated[float, typer.Option(help="Adam learning rate (the peak under a schedule).")] = DEFAULTS["lr"],
+    lr_schedule: Annotated[LrSchedule, typer.Option(
+        help="Learning rate over the run: constant, cosine decay to 0, or onecycle (10% warm-up, then cosine; "
+             "try --lr 1e-2).")] = LrSchedule(DEFAULTS["lr_schedule"]),
     code_activation: Annotated[Optional[Activation], typer.Option(
         show_default="--activation", rich_help_panel=_AE_PANEL,
         help="Activation of the code layer alone; sigmoid for --sparsity kl.")] = None,

@@ -23,7 +23,7 @@ from aekit.io.model_file import save_model
 from aekit.losses.objective import Objective, ReconstructionObjective
 from aekit.losses.penalties import ContractivePenalty, KLSparsity, L1Activity, Penalty, jacobian_norm
 from aekit.losses.reconstruction import LOSSES, per_sample_error
-from aekit.models.blocks import ACTIVATIONS
+from aekit.models.blocks import ACTIVATIONS, upgrade_uncentred_state
 from aekit.models.conv import ConvSpec
 from aekit.models.dense import DenseSpec
 from aekit.models.registry import build, spec_from_dict, spec_to_dict
@@ -136,6 +136,11 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     batch_size : int, default=256
     lr : float, default=1e-3
         Adam learning rate.
+    lr_schedule : {"constant", "cosine", "onecycle"}, default="constant"
+        How the learning rate moves over the run, step by step: constant; cosine decay
+        to zero; or "onecycle", a linear warm-up over the first 10% of the steps to
+        ``lr`` then cosine decay to zero, which trains faster at a higher peak ``lr``
+        (e.g. 1e-2 for dense models). Not combinable with ``reduce_lr_patience``.
     weight_decay : float, default=0.0
     validation_fraction : float, default=0.0
         Share of the training rows held out for validation (the loss that early
@@ -188,7 +193,8 @@ class Autoencoder(TransformerMixin, BaseEstimator):
                  noise: str | None = None, noise_level: float = 0.3, sparsity: str | None = None,
                  sparsity_weight: float | None = None, sparsity_target: float = 0.05,
                  sparsity_decay: float = 0.99, contractive: float = 0.0, pretrain_epochs: int = 0,
-                 epochs: int = 20, batch_size: int = 256, lr: float = 1e-3, weight_decay: float = 0.0,
+                 epochs: int = 20, batch_size: int = 256, lr: float = 1e-3, lr_schedule: str = "constant",
+                 weight_decay: float = 0.0,
                  validation_fraction: float = 0.0, early_stopping: int | None = None,
                  reduce_lr_patience: int | None = None, clip_grad_norm: float | None = None,
                  shuffle: bool = True, device: str = "auto", random_state: int | None = None,
@@ -214,6 +220,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
@@ -388,6 +395,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.spec_ = self._make_spec(tuple(Xm.shape[1:]), self.output_)
         with _seeded(self.random_state):
             self.module_ = build(self.model, self.spec_)
+        self.module_.init_from_data(torch.from_numpy(Xs.mean(axis=0, dtype=np.float64)))
         Xvs = None if Xv is None else self.scaler_.transform(Xv)
         fingerprint = fingerprint_of(self.get_params(), list(X.shape))
         config = self._train_config(checkpoint_dir, resume)
@@ -528,7 +536,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
             est.spec_ = spec_from_dict(kind, config["model"]["spec"])
             est.module_ = build(kind, est.spec_)
             module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
-            est.module_.load_state_dict(module_state)
+            est.module_.load_state_dict(upgrade_uncentred_state(est.module_, module_state))
             est.module_.eval()
             est.scaler_ = Scaler.from_saved(fitted["scaler"], {k: tensors[f"scaler.{k}"].numpy() for k in ("offset", "scale")})
             est.input_shape_ = tuple(fitted["input_shape"])

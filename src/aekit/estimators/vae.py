@@ -78,6 +78,11 @@ class VariationalAutoencoder(Autoencoder):
     epochs : int, default=20
     batch_size : int, default=128
     lr : float, default=1e-3
+    lr_schedule : {"constant", "cosine", "onecycle"}, default="constant"
+        How the learning rate moves over the run, step by step: constant; cosine decay
+        to zero; or "onecycle", a linear warm-up over the first 10% of the steps to
+        ``lr`` then cosine decay to zero, which trains faster at a higher peak ``lr``
+        (e.g. 1e-2 for dense models). Not combinable with ``reduce_lr_patience``.
     weight_decay : float, default=0.0
     validation_fraction : float, default=0.0
     early_stopping : int, optional
@@ -128,7 +133,8 @@ class VariationalAutoencoder(Autoencoder):
                  channels: Sequence[int] = (32, 64), activation: str = "relu", beta: float = 1.0,
                  likelihood: str = "bernoulli", obs_var: float | None = None, kl_warmup: int = 0,
                  binarize: bool = False, scale: str = "auto", image_shape: Sequence[int] | None = None,
-                 epochs: int = 20, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.0,
+                 epochs: int = 20, batch_size: int = 128, lr: float = 1e-3, lr_schedule: str = "constant",
+                 weight_decay: float = 0.0,
                  validation_fraction: float = 0.0, early_stopping: int | None = None,
                  reduce_lr_patience: int | None = None, clip_grad_norm: float | None = None,
                  shuffle: bool = True, device: str = "auto", random_state: int | None = None,
@@ -148,6 +154,7 @@ class VariationalAutoencoder(Autoencoder):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
@@ -246,6 +253,7 @@ class VariationalAutoencoder(Autoencoder):
         self.spec_ = self._make_spec(tuple(Xm.shape[1:]))  # type: ignore[assignment]
         with _seeded(self.random_state):
             self.module_ = build(_KINDS[self.model], self.spec_)
+        self.module_.init_from_data(torch.from_numpy(Xs.mean(axis=0, dtype=np.float64)))
         if self.likelihood == "gaussian" and self.obs_var is None:
             # Start the learned variance at the data's own variance: the untrained decoder is then
             # the "mean plus noise" model, and the reconstruction term is weighted right from the

@@ -20,7 +20,9 @@ from aekit.errors import ModelFileError
 from aekit.io.tensors import load_tensors, save_tensors
 
 FORMAT_NAME = "aekit.model"
-FORMAT_VERSION = 1
+#: 2: dense and MLP-VAE encoders begin with an input-centring buffer (``encoder.0.mean``);
+#: format-1 weights are renamed on load (:func:`aekit.models.blocks.upgrade_uncentred_state`).
+FORMAT_VERSION = 2
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 

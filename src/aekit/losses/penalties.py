@@ -145,11 +145,17 @@ class KLSparsity(nn.Module):
 
 # ---------------------------------------------------------------- contractive
 def sigmoid_layer(module: nn.Module) -> nn.Linear | None:
-    """The Linear layer when ``module.encoder`` is exactly Linear + Sigmoid, else None."""
+    """The Linear layer when ``module.encoder`` is exactly Linear + Sigmoid, else None.
+
+    A leading input centring (a parameter-free module with a ``mean`` buffer, as dense
+    encoders begin with) is skipped: a constant shift of x leaves ``∂h/∂x`` unchanged.
+    """
     enc = getattr(module, "encoder", None)
-    if isinstance(enc, nn.Sequential) and len(enc) == 2 and isinstance(enc[0], nn.Linear) \
-            and isinstance(enc[1], nn.Sigmoid):
-        return enc[0]
+    if not isinstance(enc, nn.Sequential):
+        return None
+    layers = [m for m in enc if not (hasattr(m, "mean") and not any(True for _ in m.parameters()))]
+    if len(layers) == 2 and isinstance(layers[0], nn.Linear) and isinstance(layers[1], nn.Sigmoid):
+        return layers[0]
     return None
 
 

@@ -95,6 +95,9 @@ class ConvAE(OutputMixin, nn.Module):
     def reset_parameters(self) -> None:
         init_weights(self, self.spec.activation)
 
+    def output_layer(self) -> nn.Module:
+        return self.deconv[-1]
+
     def encode(self, x: Tensor) -> Tensor:
         return self.to_code(self.features(x))
 

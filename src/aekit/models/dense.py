@@ -7,7 +7,7 @@ from typing import Literal
 
 from torch import Tensor, nn
 
-from aekit.models.blocks import OutputMixin, init_weights, mlp
+from aekit.models.blocks import OutputMixin, centered, init_weights, mlp
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ class DenseAE(OutputMixin, nn.Module):
         - x: ``(B, n_features)`` -> z: ``(B, latent_dim)`` -> x_hat: ``(B, n_features)``
 
     Attributes:
-        encoder: ``nn.Sequential`` from input to code (ends in ``code_activation``).
+        encoder: ``nn.Sequential`` from input to code (ends in ``code_activation``); its
+            first module, ``encoder[0]``, subtracts the training mean (a
+            :class:`~aekit.models.blocks.Center`); the Linear layers follow.
         decoder: ``nn.Sequential`` from code to output logits (no final sigmoid; see
             :meth:`decode`).
 
@@ -54,12 +56,16 @@ class DenseAE(OutputMixin, nn.Module):
         self.spec = spec
         self.output = spec.output
         dec_hidden = tuple(reversed(spec.hidden)) if spec.decoder_hidden is None else spec.decoder_hidden
-        self.encoder = mlp((spec.n_features, *spec.hidden, spec.latent_dim), spec.activation, spec.code_activation)
+        self.encoder = centered(mlp((spec.n_features, *spec.hidden, spec.latent_dim), spec.activation,
+                                    spec.code_activation), spec.n_features)
         self.decoder = mlp((spec.latent_dim, *dec_hidden, spec.n_features), spec.activation, "linear")
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         init_weights(self, self.spec.activation)
+
+    def output_layer(self) -> nn.Module:
+        return self.decoder[-1]
 
     def encode(self, x: Tensor) -> Tensor:
         return self.encoder(x)

@@ -25,7 +25,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from aekit.models.blocks import OutputMixin, init_weights, mlp
+from aekit.models.blocks import OutputMixin, centered, init_weights, mlp
 from aekit.models.conv import ConvAE, ConvSpec
 
 LOGVAR_MIN, LOGVAR_MAX = -30.0, 20.0
@@ -128,7 +128,7 @@ class VAE(_VAEBase):
         super().__init__()
         self.spec = spec
         dec_hidden = tuple(reversed(spec.hidden)) if spec.decoder_hidden is None else spec.decoder_hidden
-        self.encoder = mlp((spec.n_features, *spec.hidden), spec.activation, spec.activation)
+        self.encoder = centered(mlp((spec.n_features, *spec.hidden), spec.activation, spec.activation), spec.n_features)
         width = spec.hidden[-1] if spec.hidden else spec.n_features
         self.mu = nn.Linear(width, spec.latent_dim)
         self.logvar = nn.Linear(width, spec.latent_dim)
@@ -138,6 +138,9 @@ class VAE(_VAEBase):
 
     def reset_parameters(self) -> None:
         init_weights(self, self.spec.activation)
+
+    def output_layer(self) -> nn.Module:
+        return self.decoder[-1]
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
         return self._heads(self.encoder(x))
@@ -186,6 +189,9 @@ class ConvVAE(_VAEBase):
 
     def reset_parameters(self) -> None:
         init_weights(self, self.spec.activation)
+
+    def output_layer(self) -> nn.Module:
+        return self.deconv[-1]
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
         return self._heads(self.features(x).flatten(1))  # (B, C_last * h * w)

@@ -12,7 +12,10 @@ class TrainConfig:
     Attributes:
         epochs: passes over the training data.
         batch_size: global mini-batch size (split across ranks under DDP).
-        lr: Adam learning rate.
+        lr: Adam learning rate (the peak rate under a schedule).
+        lr_schedule: "constant", "cosine" or "onecycle", a function of the step over the
+            whole run (see :func:`aekit.train.schedule.scheduled_lr`); not combinable
+            with ``reduce_lr_patience``.
         weight_decay: Adam L2 weight decay.
         shuffle: reshuffle the rows every epoch.
         early_stopping: stop after this many epochs without a validation improvement
@@ -33,6 +36,7 @@ class TrainConfig:
     epochs: int = 20
     batch_size: int = 256
     lr: float = 1e-3
+    lr_schedule: str = "constant"
     weight_decay: float = 0.0
     shuffle: bool = True
     early_stopping: int | None = None

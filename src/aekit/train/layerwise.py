@@ -35,6 +35,7 @@ from torch import Tensor, nn
 from aekit.data.batching import eval_batches
 from aekit.errors import InputError
 from aekit.losses.objective import Objective
+from aekit.models.blocks import Center
 from aekit.models.dense import DenseAE
 from aekit.train.callbacks import Callback
 from aekit.train.config import TrainConfig
@@ -45,6 +46,8 @@ def _layers(seq: nn.Sequential) -> list[tuple[nn.Linear, nn.Module | None]]:
     """Split an mlp ``Sequential`` into (Linear, activation or None) pairs."""
     out: list[tuple[nn.Linear, nn.Module | None]] = []
     for m in seq:
+        if isinstance(m, Center):  # input centring travels with stage 0 (see greedy_stages)
+            continue
         if isinstance(m, nn.Linear):
             out.append((m, None))
         elif out and out[-1][1] is None:
@@ -66,6 +69,7 @@ class StageAE(nn.Module):
         index: k, from 0 (next to the data) to ``n_stages - 1`` (the code layer).
         n_stages: number of stages.
         output: the deep model's output activation, used by stage 0.
+        center: the deep model's input :class:`~aekit.models.blocks.Center`, for stage 0.
 
     Attributes:
         output: "sigmoid" (decoder gives logits) or "linear", what this stage reconstructs with.
@@ -77,9 +81,10 @@ class StageAE(nn.Module):
 
     def __init__(self, encoder_layer: tuple[nn.Linear, nn.Module | None],
                  decoder_layer: tuple[nn.Linear, nn.Module | None], index: int, n_stages: int,
-                 output: str) -> None:
+                 output: str, center: Center | None = None) -> None:
         super().__init__()
         lin, act = encoder_layer
+        self.center = center if center is not None else nn.Identity()
         self.encoder = nn.Sequential(lin, *([act] if act is not None else []))
         dlin, dact = decoder_layer
         self.index = index
@@ -93,7 +98,7 @@ class StageAE(nn.Module):
         self.decoder = nn.Sequential(dlin, *([post] if post is not None else []))
 
     def encode(self, x: Tensor) -> Tensor:
-        return self.encoder(x)
+        return self.encoder(self.center(x))
 
     def decode_logits(self, z: Tensor) -> Tensor:
         return self.decoder(z)
@@ -124,7 +129,8 @@ def greedy_stages(module: DenseAE) -> list[StageAE]:
         raise InputError("greedy layer-wise pre-training needs a decoder that mirrors the encoder; this model's "
                          f"encoder is {[e[0].in_features for e in enc] + [enc[-1][0].out_features]} and its "
                          f"decoder {[d[0].in_features for d in dec] + [dec[-1][0].out_features]}.")
-    return [StageAE(enc[k], dec[n - 1 - k], k, n, module.output) for k in range(n)]
+    center = next((m for m in module.encoder if isinstance(m, Center)), None)
+    return [StageAE(enc[k], dec[n - 1 - k], k, n, module.output, center if k == 0 else None) for k in range(n)]
 
 
 @torch.no_grad()

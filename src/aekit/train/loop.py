@@ -23,6 +23,7 @@ from aekit.train.checkpoint import load_checkpoint, save_checkpoint
 from aekit.train.config import TrainConfig
 from aekit.train.device import amp_dtype, flush_denormals, resolve_device
 from aekit.train.distributed import Topology, all_reduce_sum, broadcast_module, init_from_env
+from aekit.train.schedule import LR_SCHEDULES, scheduled_lr
 
 History = list[dict[str, Any]]
 
@@ -140,6 +141,7 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
     TrainingDivergedError
         When the loss becomes NaN or infinite.
     """
+    _check_schedule(config)
     device = resolve_device(config.device)
     topo = init_from_env(device)
     module.to(device)
@@ -162,6 +164,8 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
     batches = Batches(train_data, config.batch_size, config.shuffle, gen, device=device,
                       rank=topo.rank, world=topo.world)
 
+    total_steps = config.epochs * len(batches)  # the schedule spans the whole run
+    scheduled = config.lr_schedule != "constant"
     history: History = []
     best = math.inf
     bad_epochs = 0
@@ -175,6 +179,12 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
             ckpt = load_checkpoint(ckpt_dir)
             if ckpt is not None:
                 meta = ckpt["meta"]
+                if scheduled and meta.get("total_steps", total_steps) != total_steps:
+                    raise InputError(
+                        f"the checkpoint in {ckpt_dir} was written by a run of {meta['total_steps']} steps, and "
+                        f"lr_schedule={config.lr_schedule!r} spans the whole run, so resuming with a different "
+                        "number of epochs would not continue it. Resume with the same epochs, or use "
+                        "lr_schedule='constant'.")
                 if fingerprint is not None and meta.get("fingerprint") not in (None, fingerprint):
                     raise InputError(
                         f"the checkpoint in {ckpt_dir} was written by a run with different settings or data, "
@@ -209,6 +219,10 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
                 if b % check_every == 0 and not torch.isfinite(loss).item():
                     _diverged(epoch, b, last_finite, config, ckpt_dir)
                 optimizer.zero_grad(set_to_none=True)
+                if scheduled:
+                    lr = scheduled_lr(config.lr_schedule, config.lr, epoch * len(batches) + b, total_steps)
+                    for group in optimizer.param_groups:
+                        group["lr"] = lr
                 if scaler is not None:
                     scaler.scale(loss).backward()
                     scaler.unscale_(optimizer)
@@ -254,6 +268,7 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
                 save_checkpoint(ckpt_dir, module=module, optimizer=optimizer, best_state=best_state,
                                 rng=_rng_state(gen, device),
                                 meta={"epoch": epoch + 1, "history": history, "fingerprint": fingerprint,
+                                      "total_steps": total_steps,
                                       "scheduler": scheduler.state_dict() if scheduler is not None else None,
                                       "early": {"best": best, "bad": bad_epochs}})
             _call(callbacks, "on_epoch_end", record)
@@ -262,6 +277,15 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
         module.load_state_dict(best_state)
     module.eval()
     return history
+
+
+def _check_schedule(config: TrainConfig) -> None:
+    if config.lr_schedule not in LR_SCHEDULES:
+        raise InputError(f"lr_schedule must be one of {', '.join(map(repr, LR_SCHEDULES))}; "
+                         f"got {config.lr_schedule!r}.")
+    if config.lr_schedule != "constant" and config.reduce_lr_patience is not None:
+        raise InputError(f"lr_schedule={config.lr_schedule!r} sets the learning rate at every step, so it cannot be "
+                         "combined with reduce_lr_patience; use one or the other.")
 
 
 def _diverged(epoch: int, batch: int, last_finite: float | None, config: TrainConfig, ckpt_dir: Path | None) -> None:
