@@ -64,6 +64,13 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         Hidden widths of the head; ``()`` = a linear (softmax-regression) read-out.
     dropout : float, default=0.5
         Drop probability after each hidden layer of the head, in [0, 1).
+    input_dropout : float, default=0.0
+        When fine-tuning: dropout on the (scaled) input during training, in [0, 1).
+    encoder_dropout : float, default=0.0
+        When fine-tuning: dropout after every activation of a dense encoder (the code
+        included) during training, in [0, 1). With few labels, or a wide pre-trained
+        encoder, this is what keeps fine-tuning from over-fitting (Hinton et al. 2012
+        fine-tune pre-trained networks with 20% input and 50% hidden dropout).
     freeze_encoder : bool, default=True
         Keep the encoder's weights as they are (train the head alone), or fine-tune
         encoder and head together.
@@ -126,7 +133,8 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, autoencoder: Autoencoder | None = None, *, head_hidden: Sequence[int] = (128,),
-                 dropout: float = 0.5, freeze_encoder: bool = True, encoder_init: str = "pretrained",
+                 dropout: float = 0.5, input_dropout: float = 0.0, encoder_dropout: float = 0.0,
+                 freeze_encoder: bool = True, encoder_init: str = "pretrained",
                  epochs: int = 20, batch_size: int = 256, lr: float = 1e-3, lr_schedule: str = "constant",
                  weight_decay: float = 0.0,
                  validation_fraction: float = 0.0, early_stopping: int | None = None, shuffle: bool = True,
@@ -134,6 +142,8 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         self.autoencoder = autoencoder
         self.head_hidden = head_hidden
         self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.encoder_dropout = encoder_dropout
         self.freeze_encoder = freeze_encoder
         self.encoder_init = encoder_init
         self.epochs = epochs
@@ -158,6 +168,8 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
                 isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in hidden):
             raise InputError(f"head_hidden must be a tuple of ints >= 1 (e.g. (128,)) or (), got {hidden!r}.")
         check_float("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False)
+        check_float("input_dropout", self.input_dropout, low=0.0, high=1.0, high_inclusive=False)
+        check_float("encoder_dropout", self.encoder_dropout, low=0.0, high=1.0, high_inclusive=False)
         check_choice("freeze_encoder", self.freeze_encoder, (True, False))
         check_choice("encoder_init", self.encoder_init, _INITS)
         check_training_params(self)
@@ -289,7 +301,11 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
             objective = ClassificationObjective((latent_dim,))
             Xt, Xv = ae._map(Xt, ae.module_.encode), None if Xv is None else ae._map(Xv, ae.module_.encode)
         else:
-            trainee = EncoderClassifier(ae.module_, head)
+            if self.encoder_dropout and not isinstance(getattr(ae.module_, "encoder", None), torch.nn.Sequential):
+                raise InputError(f"encoder_dropout={self.encoder_dropout} works with dense autoencoders; this one is "
+                                 f"model={ae.model!r}. Use input_dropout or the head's dropout instead.")
+            trainee = EncoderClassifier(ae.module_, head, input_dropout=float(self.input_dropout),
+                                        encoder_dropout=float(self.encoder_dropout))
             objective = ClassificationObjective(tuple(Xs.shape[1:]))
         train = with_labels(torch.from_numpy(np.ascontiguousarray(Xt)), torch.from_numpy(np.asarray(yt)))
         val = None if Xv is None else with_labels(torch.from_numpy(np.ascontiguousarray(Xv)),

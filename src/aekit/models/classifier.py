@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from aekit.models.blocks import init_weights
+from aekit.models.blocks import Center, init_weights
 
 
 class ClassifierHead(nn.Module):
@@ -53,18 +54,39 @@ class EncoderClassifier(nn.Module):
     Args:
         autoencoder: any module with ``encode(x) -> z`` (its decoder is not used).
         head: maps codes to logits, e.g. :class:`ClassifierHead`.
+        input_dropout: dropout on the input, in training mode only.
+        encoder_dropout: dropout after every activation of the encoder (the code
+            included), in training mode only; needs an ``autoencoder.encoder`` that is an
+            ``nn.Sequential`` (dense models).
 
     Shape:
         - x: the autoencoder's input shape ``(B, ...)`` -> logits: ``(B, n_classes)``
     """
 
-    def __init__(self, autoencoder: nn.Module, head: nn.Module) -> None:
+    def __init__(self, autoencoder: nn.Module, head: nn.Module, *, input_dropout: float = 0.0,
+                 encoder_dropout: float = 0.0) -> None:
         super().__init__()
         self.autoencoder = autoencoder
         self.head = head
+        self.input_dropout = input_dropout
+        self.encoder_dropout = encoder_dropout
+        if encoder_dropout and not isinstance(getattr(autoencoder, "encoder", None), nn.Sequential):
+            raise ValueError(f"encoder_dropout needs an encoder that is an nn.Sequential (dense models); "
+                             f"{type(autoencoder).__name__} has none.")
 
     def encode(self, x: Tensor) -> Tensor:
-        return self.autoencoder.encode(x)  # type: ignore[operator]
+        if not self.training:
+            return self.autoencoder.encode(x)  # type: ignore[operator]
+        if self.input_dropout:
+            x = F.dropout(x, self.input_dropout, training=True)
+        if not self.encoder_dropout:
+            return self.autoencoder.encode(x)  # type: ignore[operator]
+        h = x
+        for layer in self.autoencoder.encoder:  # type: ignore[union-attr]
+            h = layer(h)
+            if not isinstance(layer, (nn.Linear, Center)):  # after each activation
+                h = F.dropout(h, self.encoder_dropout, training=True)
+        return h
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.encode(x))
