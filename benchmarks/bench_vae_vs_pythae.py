@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = med["pythae"][0] / med["aekit"][0]
     lines = [
         "## VAE on continuous MNIST: aekit vs pythae (`benchmarks/bench_vae_vs_pythae.py`)", "",
-        f"Command: `python benchmarks/bench_vae_vs_pythae.py {' '.join(sys.argv[1:] if argv is None else argv)}`".rstrip()
-        + f"  \nRun {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}; load average {load0:.1f} at "
+        f"Command: `{' '.join(['python benchmarks/bench_vae_vs_pythae.py', *(sys.argv[1:] if argv is None else argv)])}`"
+        f"  \nRun {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}; load average {load0:.1f} at "
         f"the start, {os.getloadavg()[0]:.1f} at the end; whole run {(time.perf_counter() - t_all) / 60:.1f} min.", "",
         f"pythae's default MLP VAE (784-512-32, ReLU, Bernoulli/BCE decoder), Adam 1e-3, batch 128, {args.epochs} "
         f"epochs on the 60,000 training images, both fitted in this process, {args.rounds} rounds (order "
