@@ -76,3 +76,22 @@ def test_classify_refuses_to_clobber_a_run(cli, table_csv: Path, tmp_path: Path)
     message = _one_line_error(cli("classify", "--data", table_csv, "--label-column", "label", *TINY,
                                   "--out", tmp_path / "c"))
     assert "already exists" in message and (tmp_path / "c" / "keep.txt").read_text() == "mine"
+
+
+def test_classify_passes_fine_tuning_dropout_and_schedule(cli, trained, tmp_path: Path) -> None:
+    run, table = trained
+    result = cli("classify", "--data", table, "--label-column", "label", "--pretrained", run, "--fine-tune",
+                 "--input-dropout", "0.2", "--encoder-dropout", "0.3", "--lr-schedule", "onecycle", "--epochs", "3",
+                 "--quiet", "--out", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    model = aekit.load(tmp_path / "c")
+    assert (model.input_dropout, model.encoder_dropout, model.lr_schedule) == (0.2, 0.3, "onecycle")
+    lrs = pd.read_csv(tmp_path / "c" / "history.csv")["lr"].tolist()
+    assert lrs[-1] < lrs[0]  # the schedule decays to 0 at the last step
+
+
+def test_classify_refuses_an_unknown_schedule(cli, trained, tmp_path: Path) -> None:
+    run, table = trained
+    result = cli("classify", "--data", table, "--label-column", "label", "--pretrained", run,
+                 "--lr-schedule", "step", "--out", tmp_path / "c")
+    assert result.exit_code == 2 and "step" in result.stderr

@@ -161,3 +161,12 @@ def test_progress_bar_on_a_terminal(cli, fast, table_csv: Path, tmp_path: Path, 
     result = cli("train", "--data", table_csv, "--label-column", "label", *args, "-o", tmp_path / "run")
     assert result.exit_code == 0, result.output
     assert "epoch 2: loss" in result.stderr and "test MSE" in result.stdout
+
+
+def test_train_with_a_onecycle_schedule(cli, fast, table_csv: Path, tmp_path: Path) -> None:
+    result = cli("train", "--data", table_csv, "--label-column", "label", *fast, "--lr", "0.01",
+                 "--lr-schedule", "onecycle", "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    assert aekit.load(tmp_path / "r").lr_schedule == "onecycle"
+    lrs = pd.read_csv(tmp_path / "r" / "history.csv")["lr"].tolist()
+    assert max(lrs) <= 0.01 and lrs[-1] < 0.1 * max(lrs)  # the last step is near the end of the decay

@@ -9,6 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 
+class LrSchedule(str, Enum):
+    """The learning-rate schedules of ``aekit.train.schedule``, as a CLI choice."""
+
+    constant = "constant"
+    cosine = "cosine"
+    onecycle = "onecycle"
+
+
 class Split(str, Enum):
     train = "train"
     test = "test"

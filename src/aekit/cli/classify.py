@@ -12,6 +12,7 @@ import typer
 from aekit import Autoencoder
 from aekit.apps.classify import stratified_subset
 from aekit.cli._console import DEFAULTS, note, parse_widths, say, state
+from aekit.cli._options import LrSchedule
 from aekit.cli._runs import load_run, load_train_test, slug, write_report
 from aekit.errors import InputError
 from aekit.estimators.classifier import AutoencoderClassifier
@@ -55,8 +56,14 @@ def classify(
                                                        help="Hidden widths of the classifier head; "
                                                             "'none' = a linear read-out.")] = None,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.99, help="Dropout in the head.")] = 0.5,
+    input_dropout: Annotated[float, typer.Option(
+        min=0.0, max=0.99, help="With --fine-tune: dropout on the input while training.")] = 0.0,
+    encoder_dropout: Annotated[float, typer.Option(
+        min=0.0, max=0.99, help="With --fine-tune: dropout after each encoder layer while training (dense).")] = 0.0,
     batch_size: Annotated[int, typer.Option(min=1, help="Samples per gradient step.")] = DEFAULTS["batch_size"],
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = DEFAULTS["lr"],
+    lr: Annotated[float, typer.Option(help="Adam learning rate (the peak under a schedule).")] = DEFAULTS["lr"],
+    lr_schedule: Annotated[LrSchedule, typer.Option(
+        help="constant, cosine (decay to 0) or onecycle (10% warm-up, then cosine).")] = LrSchedule.constant,
     validation_fraction: Annotated[float, typer.Option(
         min=0.0, max=0.9, help="Share of the labelled samples held out for val_loss / val_accuracy.")] = 0.1,
     label_column: Annotated[Optional[str], typer.Option(help="A table's label column.")] = None,
@@ -86,6 +93,8 @@ def classify(
         aekit classify --data mnist --epochs 5
         aekit train --data mnist --hidden 256,128 -o runs/ae
         aekit classify --data mnist --pretrained runs/ae --fine-tune --labels 1000
+        aekit classify --data mnist --pretrained runs/sdae --fine-tune --head-hidden none \\
+            --input-dropout 0.2 --encoder-dropout 0.4 --lr-schedule onecycle --epochs 50
         aekit classify --data table.csv --label-column label --latent-dim 4
     """
     run_dir = out if out is not None else Path("runs") / f"{slug(data)}-classify"
@@ -104,8 +113,9 @@ def classify(
         autoencoder = Autoencoder(latent_dim=latent_dim, hidden=hidden or (), epochs=epochs, batch_size=batch_size,
                                   lr=lr, device=device, random_state=random_state)
     clf = AutoencoderClassifier(autoencoder, head_hidden=(128,) if head_hidden is None else head_hidden,
-                                dropout=dropout, freeze_encoder=freeze, epochs=epochs, batch_size=batch_size, lr=lr,
-                                validation_fraction=validation_fraction, random_state=random_state, device=device)
+                                dropout=dropout, input_dropout=input_dropout, encoder_dropout=encoder_dropout,
+                                freeze_encoder=freeze, epochs=epochs, batch_size=batch_size, lr=lr,
+                                lr_schedule=lr_schedule.value, validation_fraction=validation_fraction, random_state=random_state, device=device)
     X_l, y_l = np.asarray(train.X[idx]), np.asarray(train.y)[idx]
     t0 = time.perf_counter()
     clf.fit(X_l, y_l, X_unlabelled=np.asarray(train.X[rest]) if pretrained is None and len(rest) else None,

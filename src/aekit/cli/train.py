@@ -11,6 +11,7 @@ import typer
 
 from aekit.cli._console import DEFAULTS, fail_line, note, parse_widths, say, state
 from aekit.cli._families import MODELS, default_of
+from aekit.cli._options import LrSchedule
 from aekit.cli._runs import TrainResult, slug, train_run
 from aekit.errors import InputError
 
@@ -39,12 +40,6 @@ class Activation(str, Enum):
     leaky_relu = "leaky_relu"
     gelu = "gelu"
     linear = "linear"
-
-
-class LrSchedule(str, Enum):
-    constant = "constant"
-    cosine = "cosine"
-    onecycle = "onecycle"
 
 
 class Noise(str, Enum):
@@ -100,8 +95,8 @@ MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "stride": _RNN,
 }
 #: Options every model takes.
-COMMON_OPTIONS: tuple[str, ...] = ("latent_dim", "epochs", "batch_size", "lr", "lr_schedule", "random_state", "device",
-                                   "early_stopping", "validation_fraction")
+COMMON_OPTIONS: tuple[str, ...] = ("latent_dim", "epochs", "batch_size", "lr", "lr_schedule", "random_state",
+                                   "device", "early_stopping", "validation_fraction")
 
 _AE_PANEL = "Dense and conv: denoising, sparse, contractive, stacked"
 _VAE_PANEL = "Variational (vae, conv-vae)"
