@@ -16,16 +16,20 @@ BENCH_MD = ROOT / "BENCHMARKS.md"
 _NEW_FILE = "# Benchmarks\n\nEach section is written by the script it names; re-run the script to refresh it.\n\n"
 
 
-def machine() -> str:
-    """'2-core AMD EPYC (AVX512), Linux, torch 2.13.0+cpu, 1 thread(s)'."""
-    cpu = platform.processor() or platform.machine()
+def cpu() -> str:
+    """'2-core AMD EPYC (AVX512), Linux'."""
+    name = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+            name = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), name)
     except OSError:
         pass
-    return (f"{os.cpu_count()}-core {cpu} ({torch.backends.cpu.get_cpu_capability()}), {platform.system()}, "
-            f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    return f"{os.cpu_count()}-core {name} ({torch.backends.cpu.get_cpu_capability()}), {platform.system()}"
+
+
+def machine() -> str:
+    """'2-core AMD EPYC (AVX512), Linux, torch 2.13.0+cpu, 1 thread(s)'."""
+    return f"{cpu()}, torch {torch.__version__}, {torch.get_num_threads()} thread(s)"
 
 
 def markers(name: str) -> tuple[str, str]:

@@ -36,8 +36,6 @@ import datetime as _dt
 import gzip
 import json
 import os
-import platform
-import re
 import resource
 import shlex
 import statistics
@@ -54,9 +52,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from _report import BENCH_MD, cpu, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_MD = ROOT / "BENCHMARKS.md"
-START, END = "<!-- bench_dense_mnist:start -->", "<!-- bench_dense_mnist:end -->"
 DEFAULT_DATA = os.environ.get("AEKIT_DATA") or "/work/shared/data/mnist"
 
 N_IN, LATENT, BATCH, LR = 784, 32, 256, 1e-3
@@ -532,32 +530,6 @@ def threads_note(res: dict[str, Any]) -> str:
     return text
 
 
-def write_section(body: str) -> None:
-    head = "## Dense 784-32-784 on MNIST (`benchmarks/bench_dense_mnist.py`)\n\n"
-    section = f"{START}\n{head}{body}{END}"
-    text = BENCH_MD.read_text() if BENCH_MD.exists() else (
-        "# Benchmarks\n\nEach section is written by the script it names; re-run the script to refresh it.\n\n")
-    if START in text and END in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = BENCH_MD.with_suffix(".md.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, BENCH_MD)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()}-core {cpu} ({torch.backends.cpu.get_cpu_capability()}), {platform.system()}"
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--data", default=DEFAULT_DATA, help="folder with the MNIST IDX .gz files")
@@ -597,7 +569,7 @@ def main() -> None:
         X = X[:args.n_train]
     print(f"data: train {X.shape}, test {Xte.shape}; torch threads {threads}", flush=True)
     res: dict[str, Any] = {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                           "machine": machine(), "n_train": len(X), "n_test": len(Xte), "data_mb": X.nbytes / 2**20}
+                           "machine": cpu(), "n_train": len(X), "n_test": len(Xte), "data_mb": X.nbytes / 2**20}
     res["speed"] = {}  # first: the timings are what the other jobs' load disturbs most
     for n in threads:
         torch.set_num_threads(n)
@@ -622,7 +594,7 @@ def main() -> None:
     body = render(res, args, command)
     print(body)
     if write:
-        write_section(body)
+        write_section("bench_dense_mnist", "## Dense 784-32-784 on MNIST (`benchmarks/bench_dense_mnist.py`)\n\n" + body)
         print(f"wrote {BENCH_MD}")
 
 

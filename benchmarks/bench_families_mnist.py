@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
-import re
 import shlex
 import statistics
 import sys
@@ -45,13 +43,12 @@ import torch
 from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
 
+from _report import BENCH_MD, cpu, write_section
 from aekit import Autoencoder, VariationalAutoencoder
 from aekit.data import load_mnist
 from aekit.data.corruption import add_noise
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_MD = ROOT / "BENCHMARKS.md"
-START, END = "<!-- bench_families_mnist:start -->", "<!-- bench_families_mnist:end -->"
 DEFAULT_DATA = os.environ.get("AEKIT_DATA") or "/work/shared/data"
 EPS = 1e-7  # BCE clip, so a 0 or 1 prediction of the wrong pixel costs ~16 nats, not inf
 JAC_ROWS = 1000  # test images for the Jacobian norm (exact autograd: one pass per code unit)
@@ -63,18 +60,6 @@ CONTRACTIVE = 0.01  # λ, in units of the per-pixel mean loss (tests/estimators/
 
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()}-core {cpu}, {platform.system()}"
 
 
 # ----------------------------------------------------------------------------- measures
@@ -202,20 +187,6 @@ def table(rows: list[Row], ref: float | None) -> list[str]:
     return out
 
 
-def write_section(lines: list[str]) -> None:
-    """Replace this script's section of BENCHMARKS.md (or append it); other sections are kept."""
-    section = "\n".join([START, *lines, END])
-    text = BENCH_MD.read_text() if BENCH_MD.exists() else (
-        "# Benchmarks\n\nEach section is written by the script it names; re-run the script to refresh it.\n\n")
-    if START in text and END in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = BENCH_MD.with_name(f".{BENCH_MD.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, BENCH_MD)
-
-
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=5, help="epochs for every model (default 5, about 15 min here)")
@@ -271,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Command `{command}`, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
         f"{' (--quick: 5,000 train / 1,000 test images, smoke only)' if args.quick else ''}; "
-        f"{machine()}, torch {torch.__version__}, {torch.get_num_threads()} thread, CPU only, shared with other "
+        f"{cpu()}, torch {torch.__version__}, {torch.get_num_threads()} thread, CPU only, shared with other "
         f"jobs (load average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); whole run "
         f"{wall / 60:.1f} min.",
         "",
@@ -292,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print("\n".join(lines))
     if write:
-        write_section(lines)
+        write_section("bench_families_mnist", lines)
         _log(f"wrote the bench_families_mnist section of {BENCH_MD}")
     return 1 if any(r.error for r in rows) else 0
 

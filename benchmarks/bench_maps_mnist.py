@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import os
-import platform
-import re
 import sys
 import time
 from pathlib import Path
@@ -38,6 +36,7 @@ import torch
 from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
 
+from _report import BENCH_MD, cpu, write_section
 from aekit import Autoencoder
 from aekit.apps.reduce import compare_with_pca
 from aekit.apps.visualise import latent_map
@@ -46,8 +45,6 @@ from aekit.metrics import knn_accuracy
 from aekit.plots import plot_latent_map
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_MD = ROOT / "BENCHMARKS.md"
-START, END = "<!-- bench_maps_mnist:start -->", "<!-- bench_maps_mnist:end -->"
 DEFAULT_DATA = os.environ.get("AEKIT_DATA") or "/work/shared/data"
 DIMS = (2, 8, 32, 64)
 HIDDEN = (256,)
@@ -69,33 +66,6 @@ def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - t0
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()}-core {cpu}, {platform.system()}"
-
-
-def write_section(body: str) -> None:
-    """Replace this script's section of BENCHMARKS.md (or append it); other sections are kept."""
-    head = "## 2-D maps of MNIST and autoencoder vs PCA (`benchmarks/bench_maps_mnist.py`)\n\n"
-    section = f"{START}\n{head}{body}{END}"
-    text = BENCH_MD.read_text() if BENCH_MD.exists() else (
-        "# Benchmarks\n\nEach section is written by the script it names; re-run the script to refresh it.\n\n")
-    if START in text and END in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = BENCH_MD.with_name(f".{BENCH_MD.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, BENCH_MD)
 
 
 def main() -> None:
@@ -172,7 +142,7 @@ def main() -> None:
     total = time.perf_counter() - t_start
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"Measured {when} on {machine()}, torch {torch.__version__}, {args.threads} thread(s); "
+        f"Measured {when} on {cpu()}, torch {torch.__version__}, {args.threads} thread(s); "
         f"whole run {total / 60:.1f} min{' (--quick)' if args.quick else ''}.",
         "",
         f"Data: MNIST via `aekit.data.load_mnist`; {len(Xtr):,} training images (fixed random subset, seed 0) fit "
@@ -208,7 +178,7 @@ def main() -> None:
     body = "\n".join(lines)
     print("\n" + body)
     if write:
-        write_section(body)
+        write_section("bench_maps_mnist", "## 2-D maps of MNIST and autoencoder vs PCA (`benchmarks/bench_maps_mnist.py`)\n\n" + body)
         print(f"wrote the bench_maps_mnist section of {BENCH_MD}")
     return None
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import shlex
 import statistics
 import sys
@@ -42,30 +41,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from _report import machine, write_section
 from aekit import VariationalAutoencoder
 from aekit.data.mnist import load_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_MD = ROOT / "BENCHMARKS.md"
-START, END = "<!-- bench_vae_mnist:start -->", "<!-- bench_vae_mnist:end -->"
 DEFAULT_DATA = os.environ.get("AEKIT_DATA") or "/work/shared/data/mnist"
 TARGET_A, TARGET_B = -106.2, 90.0
 
 
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()}-core {cpu}, torch {torch.__version__}, {torch.get_num_threads()} thread(s)"
 
 
 # ----------------------------------------------------------------------------- (a)
@@ -272,20 +258,6 @@ def part_c(X: np.ndarray, Xt: np.ndarray, args: argparse.Namespace) -> tuple[lis
 
 
 # ----------------------------------------------------------------------------- output
-def write_section(lines: list[str]) -> Path:
-    text = BENCH_MD.read_text() if BENCH_MD.exists() else "# Benchmarks\n\nEach section is written by its script in benchmarks/.\n"
-    block = "\n".join([START, *lines, END])
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    tmp = BENCH_MD.with_name(BENCH_MD.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, BENCH_MD)
-    return BENCH_MD
-
-
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--data", default=DEFAULT_DATA, help="folder with the MNIST IDX .gz files")
@@ -341,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"{os.getloadavg()[0]:.1f}.")
     print("\n".join(lines))
     if write:
-        _log(f"wrote {write_section(lines)}")
+        _log(f"wrote {write_section('bench_vae_mnist', lines)}")
     return 0
 
 
