@@ -1,8 +1,9 @@
 """Classify MNIST with autoencoders: frozen features, label efficiency, stacked denoising recipe.
 
-    python benchmarks/bench_classify_mnist.py            # the reduced CPU budget (~10-15 min)
-    python benchmarks/bench_classify_mnist.py --quick    # 5,000 training images, a couple of minutes
-    python benchmarks/bench_classify_mnist.py --sdae-pretrain-epochs 50 --sdae-finetune-epochs 100  # toward the paper
+    python benchmarks/bench_classify_mnist.py              # everything (~40 min on 1 CPU thread)
+    python benchmarks/bench_classify_mnist.py --skip c     # frozen features + label efficiency (~12 min)
+    python benchmarks/bench_classify_mnist.py --skip a,b   # the stacked denoising autoencoder (~26 min)
+    python benchmarks/bench_classify_mnist.py --quick      # 5,000 training images, a smoke run
 
 Three claims, on real MNIST (``aekit.data.load_mnist``):
 
@@ -12,9 +13,9 @@ Three claims, on real MNIST (``aekit.data.load_mnist``):
     on all 60,000 images without labels, then fine-tuned with 100 / 1,000 / all labels, vs
     the same network from scratch (target: +10 accuracy points at 100 labels);
 (c) the stacked denoising autoencoder recipe of Vincent et al. (2010), 784-1000-1000-1000
-    sigmoid layers, greedy denoising pre-training then supervised fine-tuning, toward
-    test error <= 1.20%. At full budget that is hours of CPU; every budget is a flag and
-    the section reports the epochs run, the time per epoch and the projected full time.
+    sigmoid layers, greedy denoising pre-training (8 epochs per layer) then supervised
+    fine-tuning with dropout and a one-cycle lr (80 epochs), toward test error <= 1.20%;
+    every budget is a flag and the section reports the epochs run and the time per epoch.
 
 Writes two sections of BENCHMARKS.md, replacing only those: ``bench_classify_mnist``
 (parts a and b) and ``bench_classify_sdae`` (part c), each only when its parts ran, so
@@ -54,12 +55,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--le-ae-epochs", type=int, default=30, help="(b) epochs of the 784-500-500-2000-10 denoising AE")
     p.add_argument("--clf-epochs", type=int, default=4, help="(b) fine-tuning epochs (small N get more, >= 400 updates)")
     p.add_argument("--lr-max-iter", type=int, default=50, help="(a) logistic regression iterations")
-    p.add_argument("--sdae-pretrain-epochs", type=int, default=4, help="(c) greedy epochs per layer")
+    p.add_argument("--sdae-pretrain-epochs", type=int, default=8, help="(c) greedy epochs per layer")
     p.add_argument("--sdae-ae-epochs", type=int, default=1, help="(c) end-to-end reconstruction epochs (>= 1)")
-    p.add_argument("--sdae-finetune-epochs", type=int, default=10, help="(c) supervised fine-tuning epochs")
+    p.add_argument("--sdae-finetune-epochs", type=int, default=80, help="(c) supervised fine-tuning epochs")
     p.add_argument("--sdae-lr", type=float, default=1e-3, help="(c) fine-tuning peak lr (one-cycle schedule)")
     p.add_argument("--sdae-input-dropout", type=float, default=0.2, help="(c) fine-tuning input dropout")
-    p.add_argument("--sdae-encoder-dropout", type=float, default=0.2, help="(c) fine-tuning hidden-layer dropout")
+    p.add_argument("--sdae-encoder-dropout", type=float, default=0.4, help="(c) fine-tuning hidden-layer dropout")
     p.add_argument("--sdae-labels", default="100,1000", help="(c) label counts for pre-trained vs scratch with the "
                    "SDAE encoder, comma list ('' = skip)")
     p.add_argument("--label-seeds", type=int, default=3, help="(b, c) label draws per N below all labels")
@@ -193,8 +194,8 @@ def part_c(X, y, Xt, yt, args, seed=0) -> tuple[list[str], dict]:
                     *_table(rows, le_rows, "SDAE pre-trained + fine-tuned")]
         res = LabelEfficiency(tuple(rows), ae, 0.0, {})
         g = res.rows[0]
-        le_lines += ["", f"Target +10 points at {g.n_labels} labels with this encoder: "
-                         f"**{'met' if g.gain >= 10 else 'not met'}** ({g.gain:+.1f}).", ""]
+        le_lines += ["", f"Gain at {g.n_labels} labels with this wide sigmoid encoder: {g.gain:+.1f} points (the +10 "
+                         "target is measured in the label-efficiency section above, with DEC's encoder).", ""]
     clf = AutoencoderClassifier(ae, head_hidden=(), dropout=0.0, freeze_encoder=False,
                                 input_dropout=args.sdae_input_dropout, encoder_dropout=args.sdae_encoder_dropout,
                                 epochs=args.sdae_finetune_epochs, batch_size=128, lr=args.sdae_lr,
@@ -217,10 +218,11 @@ def part_c(X, y, Xt, yt, args, seed=0) -> tuple[list[str], dict]:
              f"{args.sdae_ae_epochs} | {args.sdae_finetune_epochs} | **{err:.2f}%** | <= 1.20% |", "",
              f"Time per epoch on this machine: greedy pre-training {pre_epoch:.0f}s for the three layers together, "
              f"end-to-end reconstruction {ae_epoch:.0f}s, supervised fine-tuning {ft_epoch:.0f}s. "
-             f"Target {'**reached**' if err <= 1.20 else '**not reached** at this reduced budget'}. "
-             f"Projected full budget ({FULL_PRETRAIN} greedy epochs per layer, {FULL_FINETUNE} fine-tuning epochs): "
-             f"about {full_h:.1f} h on this CPU; rerun with `--sdae-pretrain-epochs {FULL_PRETRAIN} "
-             f"--sdae-finetune-epochs {FULL_FINETUNE}` (a GPU makes it minutes). Pre-training: Adam 1e-3, batch 128, "
+             + ("Target **reached**. " if err <= 1.20 else
+                f"Target **not reached** at this budget. Projected budget of the paper's order ({FULL_PRETRAIN} "
+                f"greedy epochs per layer, {FULL_FINETUNE} fine-tuning epochs): about {full_h:.1f} h on this CPU; "
+                f"rerun with `--sdae-pretrain-epochs {FULL_PRETRAIN} --sdae-finetune-epochs {FULL_FINETUNE}`. ")
+             + "Pre-training: Adam 1e-3, batch 128, "
              "BCE reconstruction, in place of the paper's tuned SGD. Fine-tuning: Adam with a one-cycle schedule "
              f"(peak {args.sdae_lr:g}), batch 128, dropout {args.sdae_input_dropout:g} on the input and "
              f"{args.sdae_encoder_dropout:g} after each hidden layer (Hinton et al. 2012 fine-tune pre-trained nets "

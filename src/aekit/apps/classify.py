@@ -122,10 +122,16 @@ def _check_pair(X: ArrayLike, y: ArrayLike, what: str) -> tuple[np.ndarray, np.n
 
 
 def default_autoencoder(random_state: int | None = 0) -> Autoencoder:
-    """The deep denoising autoencoder label_efficiency pre-trains when given none:
-    784-256-128-32 on MNIST, masking noise 0.25, 10 epochs."""
-    return Autoencoder(latent_dim=32, hidden=(256, 128), noise="mask", noise_level=0.25, epochs=10,
-                       random_state=random_state)
+    """The deep denoising autoencoder label_efficiency pre-trains when given none: DEC's
+    architecture (Xie et al. 2016), input-500-500-2000-10 ReLU, masking noise 0.2, 30
+    epochs, one-cycle lr peaking at 3e-3.
+
+    On MNIST with 100 labels it is what made pre-training pay (BENCHMARKS.md): +11.6
+    accuracy points over the same network from scratch, where a 784-256-128-32 denoising
+    autoencoder gave +2.3 and a linear probe on its codes did no better than on pixels.
+    """
+    return Autoencoder(latent_dim=10, hidden=(500, 500, 2000), noise="mask", noise_level=0.2, epochs=30,
+                       batch_size=256, lr=3e-3, lr_schedule="onecycle", random_state=random_state)
 
 
 def label_efficiency(X_train: ArrayLike, y_train: ArrayLike, X_test: ArrayLike, y_test: ArrayLike,
