@@ -54,3 +54,12 @@ def test_weights_from_before_centring_load_as_the_uncentred_model():
     torch.testing.assert_close(fresh(x), expected)
     assert upgrade_uncentred_state(fresh, new.state_dict()) is not None  # current states pass unchanged
     assert set(upgrade_uncentred_state(fresh, new.state_dict())) == set(new.state_dict())
+
+
+def test_center_inputs_off_keeps_the_output_start_only(rng):
+    X = rng.random((300, 12)).astype(np.float32)
+    est = Autoencoder(latent_dim=3, epochs=1, lr=1e-12, loss="bce", center_inputs=False, random_state=0).fit(X)
+    assert torch.count_nonzero(est.module_.encoder[0].mean) == 0
+    np.testing.assert_allclose(torch.sigmoid(est.module_.decoder[-1].bias).detach().numpy(), X.mean(0), rtol=1e-4)
+    vae = VariationalAutoencoder(latent_dim=2, epochs=1, center_inputs=False, random_state=0).fit(X)
+    assert torch.count_nonzero(vae.module_.encoder[0].mean) == 0

@@ -21,9 +21,11 @@ from aekit.errors import InputError
 #: Adam at 1e-3 (the Keras blog's first autoencoder). That one used batches of 256 on 60,000
 #: digits; on the 4,000 embedded digits batches of 64 give the same model a comparable number
 #: of updates (measured: test MSE 0.012 after 50 epochs, against 0.022 with batches of 256).
+#: Input centring is off: on these 4,000 digits at a constant 1e-3 it raised the test BCE
+#: from 0.0983 to 0.1058 (mean of seeds 0-2); the output layer still starts at the mean image.
 DEMO_PARAMS: dict[str, Any] = {"latent_dim": 32, "model": "dense", "hidden": (), "activation": "relu",
                                "output": "sigmoid", "loss": "bce", "lr": 1e-3, "batch_size": 64,
-                               "random_state": 0, "device": "auto"}
+                               "center_inputs": False, "random_state": 0, "device": "auto"}
 
 
 @contextlib.contextmanager

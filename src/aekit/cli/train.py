@@ -83,6 +83,7 @@ MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "sparsity_target": _AE,
     "sparsity_decay": _AE,
     "contractive": _AE,
+    "center_inputs": ("dense", "vae"),
     "pretrain_epochs": _AE,
     "beta": _VAE,
     "likelihood": _VAE,
@@ -225,6 +226,9 @@ def train(
     contractive: Annotated[float, typer.Option(
         rich_help_panel=_AE_PANEL, help="Contractive: weight of the encoder-Jacobian penalty; 0 = off.")]
         = DEFAULTS["contractive"],
+    center_inputs: Annotated[bool, typer.Option(
+        "--center-inputs/--no-center-inputs", help="Dense and vae: subtract the training mean inside the encoder; "
+        "off can be better for small data at a low constant lr.")] = True,
     pretrain_epochs: Annotated[int, typer.Option(
         min=0, rich_help_panel=_AE_PANEL,
         help="Stacked (dense): greedy layer-wise pre-training epochs per layer before fine-tuning; 0 = off.")]

