@@ -10,9 +10,11 @@ import pandas as pd
 
 import aekit
 from aekit.cli._families import MODELS
+from aekit.cli._options import LrSchedule
 from aekit.cli.train import Activation, Loss, ModelKind
 from aekit.losses.reconstruction import LOSSES
 from aekit.models.blocks import ACTIVATIONS
+from aekit.train.schedule import LR_SCHEDULES
 from aekit.models.registry import REGISTRY
 
 RUN_FILES = {"config.json", "model.safetensors", "checkpoint.safetensors", "history.csv", "metrics.json",
@@ -24,6 +26,7 @@ def test_choices_mirror_the_library_tables() -> None:
     assert [m.value for m in ModelKind] == list(MODELS) == ["dense", "conv", "vae", "conv-vae", "recurrent"]
     assert {m.value.replace("-", "_") for m in ModelKind} <= set(REGISTRY)
     assert [m.value for m in Loss] == list(LOSSES)
+    assert [m.value for m in LrSchedule] == list(LR_SCHEDULES)
     assert [m.value for m in Activation] == list(ACTIVATIONS)
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from aekit.data.checks import check_float, check_int
-from aekit.errors import InputError
 from aekit.train.config import TrainConfig
-from aekit.train.schedule import LR_SCHEDULES
+from aekit.train.schedule import check_schedule
 
 
 def check_training_params(est: Any) -> None:
@@ -16,12 +15,7 @@ def check_training_params(est: Any) -> None:
     check_int("epochs", est.epochs)
     check_int("batch_size", est.batch_size)
     check_float("lr", est.lr, low=0.0, low_inclusive=False)
-    schedule = getattr(est, "lr_schedule", "constant")
-    if schedule not in LR_SCHEDULES:
-        raise InputError(f"lr_schedule must be one of {', '.join(map(repr, LR_SCHEDULES))}; got {schedule!r}.")
-    if schedule != "constant" and getattr(est, "reduce_lr_patience", None) is not None:
-        raise InputError(f"lr_schedule={schedule!r} sets the learning rate at every step, so it cannot be combined "
-                         "with reduce_lr_patience; set one of them only.")
+    check_schedule(getattr(est, "lr_schedule", "constant"), getattr(est, "reduce_lr_patience", None))
     check_float("weight_decay", est.weight_decay, low=0.0)
     check_float("validation_fraction", est.validation_fraction, low=0.0, high=1.0, high_inclusive=False)
     check_int("early_stopping", est.early_stopping, allow_none=True)

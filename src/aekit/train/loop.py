@@ -23,7 +23,7 @@ from aekit.train.checkpoint import load_checkpoint, save_checkpoint
 from aekit.train.config import TrainConfig
 from aekit.train.device import amp_dtype, flush_denormals, resolve_device
 from aekit.train.distributed import Topology, all_reduce_sum, broadcast_module, init_from_env
-from aekit.train.schedule import LR_SCHEDULES, scheduled_lr
+from aekit.train.schedule import check_schedule, scheduled_lr
 
 History = list[dict[str, Any]]
 
@@ -141,7 +141,7 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
     TrainingDivergedError
         When the loss becomes NaN or infinite.
     """
-    _check_schedule(config)
+    check_schedule(config.lr_schedule, config.reduce_lr_patience)
     device = resolve_device(config.device)
     topo = init_from_env(device)
     module.to(device)
@@ -277,15 +277,6 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
         module.load_state_dict(best_state)
     module.eval()
     return history
-
-
-def _check_schedule(config: TrainConfig) -> None:
-    if config.lr_schedule not in LR_SCHEDULES:
-        raise InputError(f"lr_schedule must be one of {', '.join(map(repr, LR_SCHEDULES))}; "
-                         f"got {config.lr_schedule!r}.")
-    if config.lr_schedule != "constant" and config.reduce_lr_patience is not None:
-        raise InputError(f"lr_schedule={config.lr_schedule!r} sets the learning rate at every step, so it cannot be "
-                         "combined with reduce_lr_patience; use one or the other.")
 
 
 def _diverged(epoch: int, batch: int, last_finite: float | None, config: TrainConfig, ckpt_dir: Path | None) -> None:

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import math
 
+from aekit.errors import InputError
+
 #: Names accepted by ``TrainConfig.lr_schedule`` (and every estimator's ``lr_schedule``).
 LR_SCHEDULES = ("constant", "cosine", "onecycle")
 
 #: Share of the steps that "onecycle" spends warming up.
 WARMUP_FRACTION = 0.1
+
+
+def check_schedule(schedule: str, reduce_lr_patience: int | None) -> None:
+    """Refuse an unknown schedule, or a per-step schedule combined with lr-on-plateau."""
+    if schedule not in LR_SCHEDULES:
+        raise InputError(f"lr_schedule must be one of {', '.join(map(repr, LR_SCHEDULES))}; got {schedule!r}.")
+    if schedule != "constant" and reduce_lr_patience is not None:
+        raise InputError(f"lr_schedule={schedule!r} sets the learning rate at every step, so it cannot be combined "
+                         "with reduce_lr_patience; use one or the other.")
 
 
 def scheduled_lr(schedule: str, base_lr: float, step: int, total_steps: int) -> float:
