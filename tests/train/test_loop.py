@@ -143,3 +143,49 @@ def test_resume_may_extend_epochs_but_not_change_the_model(tmp_path):
     assert [r["epoch"] for r in longer.history_] == [1, 2, 3, 4]
     with pytest.raises(InputError, match="different settings"):
         Autoencoder(latent_dim=3, epochs=4, random_state=0).fit(X, checkpoint_dir=tmp_path, resume=True)
+
+
+class _RecordsProgress:
+    """The MSE objective, plus a ``set_progress`` that records every value the loop hands it."""
+
+    def __init__(self) -> None:
+        self.seen: list[float] = []
+
+    def set_progress(self, epochs_done: float) -> None:
+        self.seen.append(epochs_done)
+
+    def __call__(self, module, x):
+        return OBJ(module, x)
+
+
+def test_set_progress_follows_the_step_and_precedes_validation():
+    X = low_rank_table()  # 200 rows in batches of 32: 7 per epoch
+    obj = _RecordsProgress()
+    fit_module(_model(), X, obj, TrainConfig(epochs=2, batch_size=32, seed=0), val=X[:40])
+    per_epoch = [[e + b / 7 for b in range(7)] + [float(e + 1)] for e in range(2)]
+    assert obj.seen == [t for epoch in per_epoch for t in epoch]
+    assert obj.seen[0] == 0.0 and np.allclose(np.diff(obj.seen[:7]), 1 / 7)
+
+    no_val = _RecordsProgress()
+    fit_module(_model(), X, no_val, TrainConfig(epochs=2, batch_size=32, seed=0))
+    assert no_val.seen == [e + b / 7 for e in range(2) for b in range(7)]  # training batches only
+
+
+def test_resumed_run_continues_the_progress_of_the_uninterrupted_one(tmp_path):
+    X = low_rank_table()
+    cfg = dict(epochs=4, batch_size=32, seed=3)
+    full = _RecordsProgress()
+    fit_module(_model(), X, full, TrainConfig(**cfg), val=X[:40])
+
+    class KillAt:
+        def on_epoch_end(self, record):
+            if record["epoch"] == 2:
+                raise _Kill
+
+    killed, resumed = _RecordsProgress(), _RecordsProgress()
+    with pytest.raises(_Kill):
+        fit_module(_model(), X, killed, TrainConfig(**cfg, checkpoint_dir=str(tmp_path)), val=X[:40],
+                   callbacks=[KillAt()])
+    fit_module(_model(seed=99), X, resumed, TrainConfig(**cfg, checkpoint_dir=str(tmp_path), resume=True), val=X[:40])
+    assert resumed.seen[0] == 2.0
+    assert killed.seen + resumed.seen == full.seen

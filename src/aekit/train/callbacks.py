@@ -10,7 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 class Callback(Protocol):
-    """Optional hooks; implement any subset (missing ones are skipped)."""
+    """Optional hooks; implement any subset (missing ones are skipped).
+
+    Hooks observe training, for display and logging. ``on_batch_end`` runs on every tenth
+    batch only (reading the loss costs a host sync on a GPU), so nothing that changes what
+    is learned may hang on it: a weight that follows the step belongs in the objective's
+    ``set_progress`` (see :func:`aekit.train.fit_module`).
+    """
 
     def on_train_begin(self, *, epochs: int, start_epoch: int, batches: int) -> None: ...
     def on_batch_end(self, *, epoch: int, batch: int, loss: float) -> None: ...

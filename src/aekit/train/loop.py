@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,48 @@ def _shared_seed(seed: int | None, topo: Topology) -> int:
     return int(all_reduce_sum(t, topo).item())  # rank 0's seed everywhere
 
 
+#: The loop calls ``on_batch_end`` on every this-many-th batch: the hook is for display, and
+#: reading the loss as a float costs a host sync on an accelerator. Anything that must follow
+#: the step exactly belongs in the objective's ``set_progress`` (see :func:`fit_module`).
+_BATCH_HOOK_EVERY = 10
+
+
+@dataclass(eq=False)
+class _Run:
+    """One fit: the parts :func:`fit_module` builds once, and the state a checkpoint carries."""
+
+    module: nn.Module
+    step: nn.Module  # the module and the objective, DDP-wrapped under torchrun
+    objective: Objective
+    config: TrainConfig
+    device: torch.device
+    topo: Topology
+    gen: torch.Generator  # shuffling
+    seed: int
+    batches: Batches
+    val_data: Tensor | np.ndarray | None
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None
+    scaler: torch.amp.GradScaler | None
+    dtype: torch.dtype | None  # autocast dtype; None = full precision
+    set_progress: Callable[[float], Any] | None
+    ckpt_dir: Path | None
+    fingerprint: str | None
+    n_batches: int
+    total_steps: int  # the schedule spans the whole run
+    # what changes from epoch to epoch (and is restored on resume)
+    history: History = field(default_factory=list)
+    best: float = math.inf
+    bad_epochs: int = 0
+    best_state: dict[str, Tensor] | None = None
+    start_epoch: int = 0
+    last_finite: float | None = None
+
+    @property
+    def out_of_patience(self) -> bool:
+        return self.config.early_stopping is not None and self.bad_epochs >= self.config.early_stopping
+
+
 def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objective, config: TrainConfig, *,
                val: Tensor | np.ndarray | None = None, callbacks: Sequence[Callback] = (),
                fingerprint: str | None = None) -> History:
@@ -123,10 +166,17 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
         a ``np.memmap`` is streamed from disk in chunks.
     objective : callable
         ``objective(module, x) -> {"loss": scalar tensor, other named terms...}``.
+        If it has a ``set_progress`` method, the loop calls ``set_progress(t)`` with
+        ``t`` the epochs done as a float: ``epoch + b / n_batches`` before training batch
+        ``b`` of ``epoch`` (both from 0), and ``epoch + 1`` before the validation terms of
+        that epoch. So a weight that follows the step (KL warm-up) is a pure function of
+        ``t``, like the lr schedule, and a resumed run sees the same values as an
+        uninterrupted one.
     config : TrainConfig
     val : Tensor or ndarray, optional
         Validation samples; their loss drives early stopping and lr reduction.
     callbacks : sequence of Callback
+        Hooks for display and logging; ``on_batch_end`` runs on every tenth batch only.
     fingerprint : str, optional
         Identifies the run's settings; a checkpoint with another fingerprint is not resumed.
 
@@ -140,8 +190,33 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
     ------
     TrainingDivergedError
         When the loss becomes NaN or infinite.
+    InputError
+        When resuming from a checkpoint written with other settings, or, under an lr
+        schedule, by a run of another length.
     """
     check_schedule(config.lr_schedule, config.reduce_lr_patience)
+    run = _prepare(module, train, val, objective, config, fingerprint)
+    device = run.device
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), flush_denormals(device):
+        torch.manual_seed(run.seed + 1)  # noise, dropout and sampling draw from here, not the caller's RNG
+        if config.resume and run.ckpt_dir is not None:
+            _restore(run, run.ckpt_dir)
+        _call(callbacks, "on_train_begin", epochs=config.epochs, start_epoch=run.start_epoch, batches=run.n_batches)
+        for epoch in range(run.start_epoch, config.epochs):
+            if run.out_of_patience:
+                break
+            t0 = time.perf_counter()
+            sums, seen = _run_epoch(run, epoch, callbacks)
+            _end_epoch(run, epoch, sums, seen, t0, callbacks)
+        _call(callbacks, "on_train_end")
+    if config.early_stopping is not None and run.best_state is not None:
+        module.load_state_dict(run.best_state)
+    module.eval()
+    return run.history
+
+
+def _prepare(module: nn.Module, train: Tensor | np.ndarray, val: Tensor | np.ndarray | None,
+             objective: Objective, config: TrainConfig, fingerprint: str | None) -> _Run:
     device = resolve_device(config.device)
     topo = init_from_env(device)
     module.to(device)
@@ -163,120 +238,131 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
     scaler = torch.amp.GradScaler(device.type) if dtype == torch.float16 else None
     batches = Batches(train_data, config.batch_size, config.shuffle, gen, device=device,
                       rank=topo.rank, world=topo.world)
+    n_batches = len(batches)
+    return _Run(module=module, step=step, objective=objective, config=config, device=device, topo=topo, gen=gen,
+                seed=seed, batches=batches, val_data=val_data, optimizer=optimizer, scheduler=scheduler,
+                scaler=scaler, dtype=dtype, set_progress=getattr(objective, "set_progress", None),
+                ckpt_dir=Path(config.checkpoint_dir) if config.checkpoint_dir else None, fingerprint=fingerprint,
+                n_batches=n_batches, total_steps=config.epochs * n_batches)
 
-    total_steps = config.epochs * len(batches)  # the schedule spans the whole run
-    scheduled = config.lr_schedule != "constant"
-    history: History = []
-    best = math.inf
-    bad_epochs = 0
-    best_state: dict[str, Tensor] | None = None
-    start_epoch = 0
-    ckpt_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else None
 
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), flush_denormals(device):
-        torch.manual_seed(seed + 1)  # noise, dropout and sampling draw from here, not the caller's RNG
-        if config.resume and ckpt_dir is not None:
-            ckpt = load_checkpoint(ckpt_dir)
-            if ckpt is not None:
-                meta = ckpt["meta"]
-                if scheduled and meta.get("total_steps", total_steps) != total_steps:
-                    raise InputError(
-                        f"the checkpoint in {ckpt_dir} was written by a run of {meta['total_steps']} steps, and "
-                        f"lr_schedule={config.lr_schedule!r} spans the whole run, so resuming with a different "
-                        "number of epochs would not continue it. Resume with the same epochs, or use "
-                        "lr_schedule='constant'.")
-                if fingerprint is not None and meta.get("fingerprint") not in (None, fingerprint):
-                    raise InputError(
-                        f"the checkpoint in {ckpt_dir} was written by a run with different settings or data, "
-                        "so it cannot be resumed. Use the same settings, another output folder, or drop --resume.")
-                module.load_state_dict(ckpt["model"])
-                optimizer.load_state_dict(ckpt["optimizer"])
-                if scheduler is not None and meta.get("scheduler"):
-                    scheduler.load_state_dict(meta["scheduler"])
-                _restore_rng(ckpt["rng"], gen, device)
-                history = meta["history"]
-                best, bad_epochs = meta["early"]["best"], meta["early"]["bad"]
-                best_state = ckpt["best"]
-                start_epoch = int(meta["epoch"])
+def _restore(run: _Run, ckpt_dir: Path) -> None:
+    """Continue from the checkpoint in ``ckpt_dir``, if any; refuse one this run cannot continue."""
+    ckpt = load_checkpoint(ckpt_dir)
+    if ckpt is None:
+        return
+    config, meta = run.config, ckpt["meta"]
+    if config.lr_schedule != "constant" and meta.get("total_steps", run.total_steps) != run.total_steps:
+        raise InputError(
+            f"the checkpoint in {ckpt_dir} was written by a run of {meta['total_steps']} steps, and "
+            f"lr_schedule={config.lr_schedule!r} spans the whole run, so resuming with a different "
+            "number of epochs would not continue it. Resume with the same epochs, or use "
+            "lr_schedule='constant'.")
+    if run.fingerprint is not None and meta.get("fingerprint") not in (None, run.fingerprint):
+        raise InputError(
+            f"the checkpoint in {ckpt_dir} was written by a run with different settings or data, "
+            "so it cannot be resumed. Use the same settings, another output folder, or drop --resume.")
+    run.module.load_state_dict(ckpt["model"])
+    run.optimizer.load_state_dict(ckpt["optimizer"])
+    if run.scheduler is not None and meta.get("scheduler"):
+        run.scheduler.load_state_dict(meta["scheduler"])
+    _restore_rng(ckpt["rng"], run.gen, run.device)
+    run.history = meta["history"]
+    run.best, run.bad_epochs = meta["early"]["best"], meta["early"]["bad"]
+    run.best_state = ckpt["best"]
+    run.start_epoch = int(meta["epoch"])
+    run.last_finite = run.history[-1]["loss"] if run.history else None
 
-        _call(callbacks, "on_train_begin", epochs=config.epochs, start_epoch=start_epoch, batches=len(batches))
-        stop = config.early_stopping is not None and bad_epochs >= config.early_stopping
-        check_every = 1 if device.type == "cpu" else 25  # a host sync per batch is free on CPU only
-        last_finite = history[-1]["loss"] if history else None
-        for epoch in range(start_epoch, config.epochs):
-            if stop:
-                break
-            t0 = time.perf_counter()
-            module.train()
-            sums: dict[str, Tensor] = {}
-            seen = 0
-            for b, (xb, global_size) in enumerate(batches):
-                with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
-                    terms = step(xb)
-                loss = terms["loss"]
-                if topo.world > 1:  # DDP averages gradients; reweight so uneven last shards stay exact
-                    loss = loss * (xb.shape[0] * topo.world / global_size)
-                if b % check_every == 0 and not torch.isfinite(loss).item():
-                    _diverged(epoch, b, last_finite, config, ckpt_dir)
-                optimizer.zero_grad(set_to_none=True)
-                if scheduled:
-                    lr = scheduled_lr(config.lr_schedule, config.lr, epoch * len(batches) + b, total_steps)
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr
-                if scaler is not None:
-                    scaler.scale(loss).backward()
-                    scaler.unscale_(optimizer)
-                else:
-                    loss.backward()
-                if config.clip_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(module.parameters(), config.clip_grad_norm)
-                if scaler is not None:
-                    scaler.step(optimizer)
-                    scaler.update()
-                else:
-                    optimizer.step()
-                n_b = xb.shape[0]
-                for k, v in terms.items():
-                    v = v.detach() * n_b
-                    sums[k] = sums[k] + v if k in sums else v
-                seen += n_b
-                if callbacks and b % 10 == 0:
-                    _call(callbacks, "on_batch_end", epoch=epoch, batch=b, loss=float(terms["loss"].detach()))
-            keys = sorted(sums)
-            totals = all_reduce_sum(torch.stack([sums[k].float() for k in keys] + [torch.tensor(float(seen), device=device)]), topo)
-            record: dict[str, Any] = {"epoch": epoch + 1}
-            record.update({k: float(totals[i] / totals[-1]) for i, k in enumerate(keys)})
-            if not math.isfinite(record["loss"]):
-                _diverged(epoch, len(batches) - 1, last_finite, config, ckpt_dir)
-            last_finite = record["loss"]
-            if val_data is not None:
-                record.update({f"val_{k}": v for k, v in evaluate(module, objective, val_data, device=device).items()})
-            monitored = record.get("val_loss", record["loss"])
-            record["lr"] = float(optimizer.param_groups[0]["lr"])
-            if scheduler is not None:
-                scheduler.step(monitored)
-            if monitored < best - config.min_delta:
-                best, bad_epochs = monitored, 0
-                if config.early_stopping is not None:
-                    best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-            else:
-                bad_epochs += 1
-            stop = config.early_stopping is not None and bad_epochs >= config.early_stopping
-            record["seconds"] = time.perf_counter() - t0
-            history.append(record)
-            if ckpt_dir is not None and topo.is_main:
-                save_checkpoint(ckpt_dir, module=module, optimizer=optimizer, best_state=best_state,
-                                rng=_rng_state(gen, device),
-                                meta={"epoch": epoch + 1, "history": history, "fingerprint": fingerprint,
-                                      "total_steps": total_steps,
-                                      "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                                      "early": {"best": best, "bad": bad_epochs}})
-            _call(callbacks, "on_epoch_end", record)
-        _call(callbacks, "on_train_end")
-    if config.early_stopping is not None and best_state is not None:
-        module.load_state_dict(best_state)
-    module.eval()
-    return history
+
+def _run_epoch(run: _Run, epoch: int, callbacks: Sequence[Callback]) -> tuple[dict[str, Tensor], int]:
+    """One pass over the training batches: each term summed over this rank's samples, and their count."""
+    # Everything the batch loop reads is bound to a local first: this is the hot path.
+    module, step, optimizer, scaler, set_progress = run.module, run.step, run.optimizer, run.scaler, run.set_progress
+    config, world, ckpt_dir = run.config, run.topo.world, run.ckpt_dir
+    device_type, amp_on, cast_to = run.device.type, run.dtype is not None, run.dtype or torch.float32
+    schedule = None if config.lr_schedule == "constant" else config.lr_schedule
+    peak_lr, total_steps, clip = config.lr, run.total_steps, config.clip_grad_norm
+    n_batches = run.n_batches
+    first_step = epoch * n_batches
+    check_every = 1 if device_type == "cpu" else 25  # a host sync per batch is free on CPU only
+    module.train()
+    sums: dict[str, Tensor] = {}
+    seen = 0
+    for b, (xb, global_size) in enumerate(run.batches):
+        if set_progress is not None:
+            set_progress(epoch + b / n_batches)
+        with torch.autocast(device_type, dtype=cast_to, enabled=amp_on):
+            terms = step(xb)
+        loss = terms["loss"]
+        if world > 1:  # DDP averages gradients; reweight so uneven last shards stay exact
+            loss = loss * (xb.shape[0] * world / global_size)
+        if b % check_every == 0 and not torch.isfinite(loss).item():
+            _diverged(epoch, b, run.last_finite, config, ckpt_dir)
+        optimizer.zero_grad(set_to_none=True)
+        if schedule is not None:
+            lr = scheduled_lr(schedule, peak_lr, first_step + b, total_steps)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+        else:
+            loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(module.parameters(), clip)
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
+        n_b = xb.shape[0]
+        for k, v in terms.items():
+            v = v.detach() * n_b
+            sums[k] = sums[k] + v if k in sums else v
+        seen += n_b
+        if callbacks and b % _BATCH_HOOK_EVERY == 0:
+            _call(callbacks, "on_batch_end", epoch=epoch, batch=b, loss=float(terms["loss"].detach()))
+    return sums, seen
+
+
+def _end_epoch(run: _Run, epoch: int, sums: dict[str, Tensor], seen: int, t0: float,
+               callbacks: Sequence[Callback]) -> None:
+    """Average the terms over ranks, validate, step the plateau schedule and early stopping,
+    record the epoch, checkpoint it, and tell the callbacks."""
+    config = run.config
+    keys = sorted(sums)
+    totals = all_reduce_sum(
+        torch.stack([sums[k].float() for k in keys] + [torch.tensor(float(seen), device=run.device)]), run.topo)
+    record: dict[str, Any] = {"epoch": epoch + 1}
+    record.update({k: float(totals[i] / totals[-1]) for i, k in enumerate(keys)})
+    if not math.isfinite(record["loss"]):
+        _diverged(epoch, run.n_batches - 1, run.last_finite, config, run.ckpt_dir)
+    run.last_finite = record["loss"]
+    if run.val_data is not None:
+        if run.set_progress is not None:
+            run.set_progress(float(epoch + 1))
+        val_terms = evaluate(run.module, run.objective, run.val_data, device=run.device)
+        record.update({f"val_{k}": v for k, v in val_terms.items()})
+    monitored = record.get("val_loss", record["loss"])
+    record["lr"] = float(run.optimizer.param_groups[0]["lr"])
+    if run.scheduler is not None:
+        run.scheduler.step(monitored)
+    if monitored < run.best - config.min_delta:
+        run.best, run.bad_epochs = monitored, 0
+        if config.early_stopping is not None:
+            run.best_state = {k: v.detach().clone() for k, v in run.module.state_dict().items()}
+    else:
+        run.bad_epochs += 1
+    record["seconds"] = time.perf_counter() - t0
+    run.history.append(record)
+    if run.ckpt_dir is not None and run.topo.is_main:
+        save_checkpoint(run.ckpt_dir, module=run.module, optimizer=run.optimizer, best_state=run.best_state,
+                        rng=_rng_state(run.gen, run.device),
+                        meta={"epoch": epoch + 1, "history": run.history, "fingerprint": run.fingerprint,
+                              "total_steps": run.total_steps,
+                              "scheduler": run.scheduler.state_dict() if run.scheduler is not None else None,
+                              "early": {"best": run.best, "bad": run.bad_epochs}})
+    _call(callbacks, "on_epoch_end", record)
 
 
 def _diverged(epoch: int, batch: int, last_finite: float | None, config: TrainConfig, ckpt_dir: Path | None) -> None:
