@@ -1,0 +1,108 @@
+"""Masked reconstruction for imputation: learn to fill entries the model cannot see.
+
+The batch is one tensor ``[x, m]`` of shape ``(B, 2·D)``: ``x`` the scaled table with its
+missing entries at 0 (the column mean after centring), ``m`` its observed mask (1 =
+observed). Each step hides a random share of the *observed* entries (per original column,
+so a one-hot group is hidden whole), runs the module on ``[x ⊙ m_in, m_in]`` and scores
+its output on observed entries only: those it had to fill count fully, those it could see
+count ``visible_weight`` (MIDA reconstructs everything; a denoising imputer only needs the
+hidden ones, and copying visible values would spend capacity on the identity). With
+``refine`` the module also gets a second look, ``[x ⊙ m_in + x̂ ⊙ (1 − m_in), m_in]`` with
+its own first fill ``x̂`` (detached), which is what transform-time refinement feeds it.
+
+References: Gondara & Wang, "MIDA: Multiple Imputation using Denoising Autoencoders"
+(PAKDD 2018); Vincent et al., "Extracting and composing robust features with denoising
+autoencoders" (ICML 2008).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def masked_error(out: Tensor, x: Tensor, weight: Tensor, numeric: Tensor,
+                 groups: tuple[tuple[int, int], ...]) -> Tensor:
+    """Weighted mean error: squared error on numeric columns, cross-entropy per one-hot group.
+
+    Args:
+        out: module output ``(B, D)`` (raw scores on one-hot columns).
+        x: target ``(B, D)``.
+        weight: ``(B, D)`` per-entry weights (0 where the target is missing).
+        numeric: bool ``(D,)``, True for numeric columns.
+        groups: ``(start, stop)`` column spans of the one-hot groups.
+
+    Returns:
+        A scalar: the weighted error summed over entries (one per categorical group)
+        divided by the total weight, so a batch with few hidden entries is not under-weighted.
+    """
+    num_w = weight[:, numeric]
+    total = ((out[:, numeric] - x[:, numeric]).square() * num_w).sum()
+    norm = num_w.sum()
+    for start, stop in groups:
+        w = weight[:, start]  # the whole group shares its column's mask
+        ce = F.cross_entropy(out[:, start:stop], x[:, start:stop].argmax(1), reduction="none")
+        total = total + (ce * w).sum()
+        norm = norm + w.sum()
+    return total / norm.clamp_min(1.0)
+
+
+@dataclass(frozen=True)
+class MaskedImputationObjective:
+    """Denoising imputation loss over observed entries (see the module docstring).
+
+    Args:
+        column_of: ``(D,)`` long tensor, the original column of each model column (one-hot
+            columns of one categorical share it).
+        numeric: ``(D,)`` bool tensor, True for numeric model columns.
+        groups: ``(start, stop)`` spans of the one-hot groups.
+        drop_rate: probability of hiding each observed original entry per step.
+        visible_weight: weight of the observed entries the module could see.
+        refine: also score a second pass fed with the first pass's fill.
+
+    Returns (on call):
+        ``{"loss", "hidden", "visible"}`` (plus ``"refined"`` with ``refine``): the total,
+        the error on the hidden entries, and on the visible ones (first pass).
+    """
+
+    column_of: Tensor
+    numeric: Tensor
+    groups: tuple[tuple[int, int], ...] = ()
+    drop_rate: float = 0.3
+    visible_weight: float = 0.1
+    refine: bool = True
+
+    def __call__(self, module: nn.Module, batch: Tensor) -> dict[str, Tensor]:
+        d = batch.shape[1] // 2
+        x, m = batch[:, :d], batch[:, d:]  # (B, D) each
+        n_cols = int(self.column_of.max()) + 1
+        keep = (torch.rand(batch.shape[0], n_cols, device=batch.device) >= self.drop_rate).to(x.dtype)
+        m_in = m * keep[:, self.column_of.to(batch.device)]
+        hidden = m - m_in
+        numeric, groups = self.numeric.to(batch.device), self.groups
+        out = module(torch.cat([x * m_in, m_in], dim=1))
+        err_hidden = masked_error(out, x, hidden, numeric, groups)
+        err_visible = masked_error(out, x, m_in, numeric, groups)
+        loss = err_hidden + self.visible_weight * err_visible
+        terms = {"hidden": err_hidden.detach(), "visible": err_visible.detach()}
+        if self.refine:
+            filled = x * m_in + fill_values(out.detach(), numeric, groups) * (1 - m_in)
+            out2 = module(torch.cat([filled, m_in], dim=1))
+            err2 = masked_error(out2, x, hidden, numeric, groups)
+            loss = loss + err2
+            terms["refined"] = err2.detach()
+        return {"loss": loss, **terms}
+
+
+def fill_values(out: Tensor, numeric: Tensor, groups: tuple[tuple[int, int], ...]) -> Tensor:
+    """Module output as values: numeric columns as they are, each one-hot group as the
+    softmax probabilities of its categories (what the next refinement pass is fed)."""
+    if not groups:
+        return out
+    vals = out.clone()
+    for start, stop in groups:
+        vals[:, start:stop] = torch.softmax(out[:, start:stop], dim=1)
+    return vals
