@@ -155,7 +155,7 @@ def test_bad_parameters_and_unfitted_use(blobs):
         AutoencoderClassifier(dropout=1.0).fit(blobs[0], blobs[1])
     with pytest.raises(InputError, match="encoder_init must be one of"):
         AutoencoderClassifier(encoder_init="imagenet").fit(blobs[0], blobs[1])
-    with pytest.raises(InputError, match="autoencoder must be an aekit.Autoencoder"):
+    with pytest.raises(InputError, match="autoencoder must be an aekit estimator with a deterministic encoder"):
         AutoencoderClassifier(autoencoder="pca").fit(blobs[0], blobs[1])
     with pytest.raises(NotFittedError):
         AutoencoderClassifier().predict(blobs[0])
@@ -192,7 +192,7 @@ def test_fine_tuning_dropout_acts_in_training_only(blobs, fitted_ae):
     clf = AutoencoderClassifier(fitted_ae, input_dropout=0.2, encoder_dropout=0.5, **kw).fit(blobs[0], blobs[1])
     assert clf.score(blobs[2], blobs[3]) > 0.9  # still learns the separable blobs (measured 1.00, seeds 0-2)
     net = EncoderClassifier(clf.module_.autoencoder, clf.module_.head, input_dropout=0.2, encoder_dropout=0.5)
-    x = torch.from_numpy(clf.autoencoder_._prepare(blobs[0][:20]))
+    x = torch.from_numpy(clf.autoencoder_.network_input(blobs[0][:20]))
     net.train()
     torch.manual_seed(0)
     a, b = net.encode(x), net.encode(x)
@@ -209,3 +209,32 @@ def test_fine_tuning_dropout_is_checked(blobs, fitted_ae):
     y = np.arange(40) % 2
     with pytest.raises(InputError, match="encoder_dropout=0.5 works with dense autoencoders"):
         AutoencoderClassifier(conv, encoder_dropout=0.5, freeze_encoder=False, epochs=1, device="cpu").fit(X, y)
+
+
+def test_reads_the_posterior_mean_of_a_variational_autoencoder(tmp_path, blobs):
+    from aekit import VariationalAutoencoder
+
+    Xtr, ytr, Xte, yte = blobs
+    vae = VariationalAutoencoder(latent_dim=4, hidden=(16,), likelihood="gaussian", epochs=20, batch_size=32,
+                                 random_state=0, device="cpu").fit(Xtr)
+    clf = AutoencoderClassifier(vae, head_hidden=(16,), epochs=30, batch_size=32, lr=1e-2, random_state=0,
+                                device="cpu").fit(Xtr, ytr)
+    assert clf.score(Xte, yte) > 0.6  # chance is 1/3
+    # the frozen features are the codes transform() gives: the posterior means
+    np.testing.assert_allclose(clf.module_.autoencoder.encode(torch.from_numpy(vae.network_input(Xte))).detach(),
+                               vae.transform(Xte), atol=1e-6)
+    clf.save(tmp_path / "m")
+    back = aekit.load(tmp_path / "m")
+    assert type(back.autoencoder_) is VariationalAutoencoder
+    np.testing.assert_array_equal(back.predict_proba(Xte), clf.predict_proba(Xte))
+
+
+@pytest.mark.parametrize("bad, why", [
+    (aekit.SequenceAutoencoder(), "got a SequenceAutoencoder, and its codes need each sequence's length"),
+    (object(), "got a object, and it is not an aekit autoencoder"),
+])
+def test_refuses_what_has_no_deterministic_encoder(blobs, bad, why):
+    from aekit.errors import InputTypeError
+
+    with pytest.raises(InputTypeError, match=f"deterministic encoder.*{why}.*transform\\(\\) output"):
+        AutoencoderClassifier(bad, epochs=1).fit(blobs[0], blobs[1])

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, MultivariateNormal, Normal
 
-from aekit.losses.elbo import (ELBOObjective, KLWarmup, decoder_log_prob, elbo_terms, importance_log_likelihood,
+from aekit.losses.elbo import (ELBOObjective, decoder_log_prob, elbo_terms, importance_log_likelihood,
                                kl_standard_normal, log_normal, reparameterize)
 from aekit.models.vae import VAE, VAESpec
 from aekit.train.config import TrainConfig
@@ -163,28 +163,33 @@ def test_binarize_resamples_training_batches_only():
     torch.testing.assert_close(seen[1], x)
 
 
+def test_kl_warmup_is_a_pure_function_of_progress():
+    obj = ELBOObjective(kl_warmup=10)
+    for done, weight in [(0.0, 0.0), (2.5, 0.25), (5.0, 0.5), (10.0, 1.0), (37.0, 1.0), (5.0, 0.5)]:
+        obj.set_progress(done)
+        assert obj.kl_weight == pytest.approx(weight)  # only the progress counts, not what came before
+    off = ELBOObjective()
+    off.set_progress(0.0)
+    assert off.kl_weight == 1.0  # kl_warmup=0: no warm-up
+
+
+def test_kl_warmup_weights_the_loss():
+    vae = VAE(VAESpec(n_features=12, latent_dim=3, hidden=(8,)))
+    x = torch.rand(16, 12)
+    obj = ELBOObjective(beta=2.0, kl_warmup=4)
+    obj.set_progress(1.0)
+    with torch.random.fork_rng(devices=[]):
+        terms = obj(vae, x)
+    torch.testing.assert_close(terms["loss"], terms["recon"] + 0.5 * terms["kl"])
+
+
 def test_kl_warmup_anneals_through_the_model_agnostic_trainer():
     vae = VAE(VAESpec(n_features=12, latent_dim=3, hidden=(8,)))
-    obj = ELBOObjective(beta=2.0)
-    weights = []
-
-    class Record:
-        def on_epoch_end(self, record):
-            weights.append(obj.kl_weight)
-
+    obj = ELBOObjective(beta=2.0, kl_warmup=4)
     data = np.random.default_rng(0).random((64, 12)).astype(np.float32)
-    history = fit_module(vae, data, obj, TrainConfig(epochs=6, batch_size=16, device="cpu", seed=0),
-                         callbacks=[KLWarmup(obj, epochs=4), Record()])
-    assert weights == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]  # weight in force for the next epoch
-    assert obj.kl_weight == 1.0 and len(history) == 6
+    history = fit_module(vae, data, obj, TrainConfig(epochs=6, batch_size=16, device="cpu", seed=0))
+    assert len(history) == 6
     first = history[0]
-    assert first["loss"] < first["recon"] + 2.0 * first["kl"]  # the first epoch ran annealed
-
-
-def test_kl_warmup_resumes_at_its_epoch():
-    obj = ELBOObjective()
-    warm = KLWarmup(obj, epochs=10)
-    warm.on_train_begin(epochs=20, start_epoch=5, batches=4)
-    assert obj.kl_weight == 0.5
-    warm.on_batch_end(epoch=5, batch=1, loss=0.0)
-    assert obj.kl_weight == pytest.approx(0.55)
+    assert first["loss"] < first["recon"] + 2.0 * first["kl"]  # the first epoch ran annealed (needs the loop's hook)
+    last = history[-1]
+    assert last["loss"] == pytest.approx(last["recon"] + 2.0 * last["kl"])  # warmed up

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from aekit.losses.elbo import elbo_terms
-from aekit.models import REGISTRY, build, spec_from_dict, spec_to_dict
-from aekit.models.vae import LOGVAR_MAX, LOGVAR_MIN, ConvVAE, ConvVAESpec, VAE, VAESpec
+from aekit.models import REGISTRY, build, canonical_kind, spec_from_dict, spec_to_dict
+from aekit.models.vae import LOGVAR_MAX, LOGVAR_MIN, ConvVAE, ConvVAESpec, PosteriorMean, VAE, VAESpec
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,22 @@ def _seeded_no_grad():
 
 
 def test_registered_under_one_name_each():
-    assert REGISTRY["vae"] == (VAE, VAESpec) and REGISTRY["conv_vae"] == (ConvVAE, ConvVAESpec)
+    assert REGISTRY["vae"] == (VAE, VAESpec) and REGISTRY["conv-vae"] == (ConvVAE, ConvVAESpec)
+    assert "conv_vae" not in REGISTRY  # the command line's name is the one name
+
+
+def test_the_old_name_of_the_conv_vae_still_builds_and_reads():
+    spec = ConvVAESpec(in_channels=1, height=8, width=8, latent_dim=2, channels=(4,))
+    assert canonical_kind("conv_vae") == "conv-vae" and canonical_kind("dense") == "dense"
+    assert spec_from_dict("conv_vae", spec_to_dict(spec)) == spec
+    assert isinstance(build("conv_vae", spec), ConvVAE)
+
+
+def test_posterior_mean_is_the_deterministic_encoder():
+    vae = VAE(VAESpec(n_features=6, latent_dim=2, hidden=(4,)))
+    x = torch.rand(3, 6)
+    torch.testing.assert_close(PosteriorMean(vae)(x), vae.encode(x)[0])
+    assert dict(PosteriorMean(vae).named_parameters()).keys() == {f"vae.{k}" for k, _ in vae.named_parameters()}
 
 
 @pytest.mark.parametrize("hidden", [(), (16,), (32, 8)])
@@ -87,7 +102,7 @@ def test_conv_gaussian_variance_is_per_pixel():
 
 @pytest.mark.parametrize("kind, spec", [
     ("vae", VAESpec(n_features=10, latent_dim=2, hidden=(8, 4), likelihood="gaussian", obs_var=0.5)),
-    ("conv_vae", ConvVAESpec(in_channels=1, height=8, width=8, latent_dim=2, channels=(4,))),
+    ("conv-vae", ConvVAESpec(in_channels=1, height=8, width=8, latent_dim=2, channels=(4,))),
 ])
 def test_spec_round_trips_through_json_values(kind, spec):
     assert spec_from_dict(kind, spec_to_dict(spec)) == spec

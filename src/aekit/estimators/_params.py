@@ -63,3 +63,47 @@ MODEL: dict[str, dict[str, Any]] = {
 def defaults(estimator: str) -> dict[str, Any]:
     """All constructor defaults of the estimator class named ``estimator``."""
     return {**MODEL[estimator], **TRAINING, **FAMILY_TRAINING.get(estimator, {})}
+
+
+#: The numpydoc entries of the :data:`TRAINING` parameters, shared by every estimator's
+#: docstring; ``{epochs}``, ``{batch_size}`` and ``{clip_grad_norm}`` take the family's defaults.
+TRAINING_PARAMS_DOC = """\
+epochs : int, default={epochs}
+    Passes over the training data.
+batch_size : int, default={batch_size}
+lr : float, default=1e-3
+    Adam learning rate (the peak one for ``lr_schedule="onecycle"``).
+lr_schedule : {{"constant", "cosine", "onecycle"}}, default="constant"
+    How the learning rate moves over the run, step by step: constant; cosine decay
+    to zero; or "onecycle", a linear warm-up over the first 10% of the steps to
+    ``lr`` then cosine decay to zero, which trains faster at a higher peak ``lr``
+    (e.g. 1e-2 for dense models). Not combinable with ``reduce_lr_patience``.
+weight_decay : float, default=0.0
+    Adam's L2 penalty on the weights.
+validation_fraction : float, default=0.0
+    Share of the training samples held out at random for validation (the loss that
+    early stopping and lr reduction watch); 0 = use ``validation_data`` or none.
+early_stopping : int, optional
+    Patience in epochs; restores the best weights at the end.
+reduce_lr_patience : int, optional
+    Halve the learning rate after this many epochs without improvement.
+clip_grad_norm : float, {clip_default}
+    Clip the gradients' global norm to this value; None = no clipping.
+shuffle : bool, default=True
+    Shuffle the training samples every epoch.
+device : str, default="auto"
+    "auto" (CUDA, then MPS, then CPU), "cpu", "cuda", "cuda:1", "mps".
+random_state : int, optional
+    Seeds initialisation, shuffling and any other draw of the training; the caller's
+    global RNG is not touched.
+verbose : bool, default=False
+    Show a progress bar while training."""
+
+
+def training_doc(estimator: str, indent: str = "    ") -> str:
+    """:data:`TRAINING_PARAMS_DOC` with the defaults of ``estimator``, indented for a class docstring."""
+    d = defaults(estimator)
+    clip = d["clip_grad_norm"]
+    text = TRAINING_PARAMS_DOC.format(epochs=d["epochs"], batch_size=d["batch_size"],
+                                      clip_default="optional" if clip is None else f"default={clip}")
+    return "\n".join(indent + line if line else line for line in text.splitlines())

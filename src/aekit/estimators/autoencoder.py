@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
-from sklearn.base import BaseEstimator, TransformerMixin
+from torch import nn
 
 from aekit.data.batching import eval_batches
-from aekit.data.checks import (check_choice, check_features, check_float, check_int, check_is_fitted,
-                               as_float_array)
+from aekit.data.checks import as_float_array, check_choice, check_float, check_int, check_is_fitted
 from aekit.data.corruption import NOISES, Corruption, check_noise, data_range
-from aekit.data.scaling import Scaler, choose_scaling
+from aekit.data.scaling import choose_scaling
 from aekit.errors import InputError
-from aekit.io.model_file import save_model
+from aekit.estimators import _shapes
+from aekit.estimators._base import BaseAutoencoder, with_training_doc
+from aekit.estimators._params import defaults
 from aekit.losses.objective import Objective, ReconstructionObjective
 from aekit.losses.penalties import ContractivePenalty, KLSparsity, L1Activity, Penalty, jacobian_norm
 from aekit.losses.reconstruction import LOSSES, per_sample_error
-from aekit.models.blocks import ACTIVATIONS, upgrade_uncentred_state
+from aekit.models.blocks import ACTIVATIONS
 from aekit.models.conv import ConvSpec
 from aekit.models.dense import DenseSpec
-from aekit.models.registry import build, spec_from_dict, spec_to_dict
+from aekit.models.stages import StageAE
 from aekit.train.callbacks import Callback, ProgressBar
-from aekit.train.config import TrainConfig
-from aekit.train.device import resolve_device
-from aekit.train.layerwise import StageAE, pretrain_layerwise
+from aekit.train.layerwise import pretrain_layerwise
 from aekit.train.loop import fingerprint_of, fit_module
-from aekit.estimators._training import check_training_params, train_config
 
+_D = defaults("Autoencoder")
 _OUTPUTS = ("auto", "sigmoid", "linear")
 _SCALES = ("auto", "none", "minmax", "standard")
 _SPARSITIES = (None, "l1", "kl")
@@ -42,16 +40,8 @@ _SPARSITIES = (None, "l1", "kl")
 _SPARSITY_WEIGHT = {"l1": 1e-3, "kl": 0.01}
 
 
-@contextlib.contextmanager
-def _seeded(seed: int | None) -> Iterator[None]:
-    """Run a block with torch's global RNG seeded, then give the caller's RNG back untouched."""
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
-        yield
-
-
-class Autoencoder(TransformerMixin, BaseEstimator):
+@with_training_doc
+class Autoencoder(BaseAutoencoder):
     """An autoencoder with the scikit-learn estimator interface.
 
     ``fit`` learns to reconstruct X through a ``latent_dim`` code; ``transform`` gives
@@ -138,31 +128,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         :mod:`aekit.train.layerwise`); with ``noise`` each stage is a denoising
         autoencoder (a stacked denoising autoencoder). Sparsity and contractive penalties
         apply to the stage that trains the code layer. Dense models only. 0 = off.
-    epochs : int, default=20
-    batch_size : int, default=256
-    lr : float, default=1e-3
-        Adam learning rate.
-    lr_schedule : {"constant", "cosine", "onecycle"}, default="constant"
-        How the learning rate moves over the run, step by step: constant; cosine decay
-        to zero; or "onecycle", a linear warm-up over the first 10% of the steps to
-        ``lr`` then cosine decay to zero, which trains faster at a higher peak ``lr``
-        (e.g. 1e-2 for dense models). Not combinable with ``reduce_lr_patience``.
-    weight_decay : float, default=0.0
-    validation_fraction : float, default=0.0
-        Share of the training rows held out for validation (the loss that early
-        stopping and lr reduction watch); 0 = use ``validation_data`` or none.
-    early_stopping : int, optional
-        Patience in epochs; restores the best weights at the end.
-    reduce_lr_patience : int, optional
-        Halve the learning rate after this many epochs without improvement.
-    clip_grad_norm : float, optional
-    shuffle : bool, default=True
-    device : str, default="auto"
-        "auto" (CUDA, then MPS, then CPU), "cpu", "cuda", "cuda:1", "mps".
-    random_state : int, optional
-        Seeds initialisation, shuffling and any noise; the caller's global RNG is not touched.
-    verbose : bool, default=False
-        Show a progress bar while training.
+    %(training_params)s
 
     Attributes
     ----------
@@ -192,20 +158,25 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     (256, 4)
     """
 
-    def __init__(self, latent_dim: int = 32, *, model: str = "dense", hidden: Sequence[int] = (),
-                 channels: Sequence[int] = (32, 64), activation: str = "relu",
-                 code_activation: str | None = None, output: str = "auto",
-                 loss: str = "mse", scale: str = "auto", image_shape: Sequence[int] | None = None,
-                 noise: str | None = None, noise_level: float = 0.3, sparsity: str | None = None,
-                 sparsity_weight: float | None = None, sparsity_target: float = 0.05,
-                 sparsity_decay: float = 0.99, contractive: float = 0.0, center_inputs: bool = True,
-                 pretrain_epochs: int = 0,
-                 epochs: int = 20, batch_size: int = 256, lr: float = 1e-3, lr_schedule: str = "constant",
-                 weight_decay: float = 0.0,
-                 validation_fraction: float = 0.0, early_stopping: int | None = None,
-                 reduce_lr_patience: int | None = None, clip_grad_norm: float | None = None,
-                 shuffle: bool = True, device: str = "auto", random_state: int | None = None,
-                 verbose: bool = False) -> None:
+    _KINDS: ClassVar[tuple[str, ...]] = ("dense", "conv")
+    deterministic_encoder: ClassVar[bool] = True
+
+    def __init__(self, latent_dim: int = _D["latent_dim"], *, model: str = _D["model"],
+                 hidden: Sequence[int] = _D["hidden"], channels: Sequence[int] = _D["channels"],
+                 activation: str = _D["activation"], code_activation: str | None = _D["code_activation"],
+                 output: str = _D["output"], loss: str = _D["loss"], scale: str = _D["scale"],
+                 image_shape: Sequence[int] | None = _D["image_shape"], noise: str | None = _D["noise"],
+                 noise_level: float = _D["noise_level"], sparsity: str | None = _D["sparsity"],
+                 sparsity_weight: float | None = _D["sparsity_weight"], sparsity_target: float = _D["sparsity_target"],
+                 sparsity_decay: float = _D["sparsity_decay"], contractive: float = _D["contractive"],
+                 center_inputs: bool = _D["center_inputs"], pretrain_epochs: int = _D["pretrain_epochs"],
+                 epochs: int = _D["epochs"], batch_size: int = _D["batch_size"], lr: float = _D["lr"],
+                 lr_schedule: str = _D["lr_schedule"], weight_decay: float = _D["weight_decay"],
+                 validation_fraction: float = _D["validation_fraction"], early_stopping: int | None = _D["early_stopping"],
+                 reduce_lr_patience: int | None = _D["reduce_lr_patience"],
+                 clip_grad_norm: float | None = _D["clip_grad_norm"], shuffle: bool = _D["shuffle"],
+                 device: str = _D["device"], random_state: int | None = _D["random_state"],
+                 verbose: bool = _D["verbose"]) -> None:
         self.latent_dim = latent_dim
         self.model = model
         self.hidden = hidden
@@ -242,21 +213,13 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
         check_int("latent_dim", self.latent_dim)
-        check_choice("model", self.model, ("dense", "conv"))  # other registry kinds have their own estimators
-        for name in ("hidden", "channels"):
-            widths = getattr(self, name)
-            if isinstance(widths, (int, np.integer)):
-                widths = (widths,)
-            if not isinstance(widths, (tuple, list)) or not all(
-                    isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in widths):
-                raise InputError(f"{name} must be a tuple of ints >= 1 (e.g. (128, 64)), got {getattr(self, name)!r}.")
-        if self.model == "conv" and len(tuple(self.channels)) == 0:
-            raise InputError("channels must name at least one convolutional stage for model='conv', e.g. (32, 64).")
+        check_choice("model", self.model, self._KINDS)  # other registry kinds have their own estimators
+        _shapes.check_widths(self, "(128, 64)")
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
         check_choice("output", self.output, _OUTPUTS)
         check_choice("loss", self.loss, LOSSES)
         check_choice("scale", self.scale, _SCALES)
-        check_training_params(self)
+        self._check_training_params()
         self._check_family_params()
 
     def _check_family_params(self) -> None:
@@ -287,42 +250,15 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     def _code_activation(self) -> str:
         return self.activation if self.code_activation is None else self.code_activation
 
-    def _widths(self, name: str) -> tuple[int, ...]:
-        w = getattr(self, name)
-        return (int(w),) if isinstance(w, (int, np.integer)) else tuple(int(v) for v in w)
-
-    # ------------------------------------------------------------------ shapes
-    def _module_shape(self) -> tuple[int, ...]:
-        """Per-sample shape the module takes: (D,) for dense, (C, H, W) for conv."""
-        shape = tuple(self.input_shape_)
-        if self.model == "dense":
-            return (int(np.prod(shape)),)
-        if len(shape) == 3:
-            return shape
-        if len(shape) == 2:
-            return (1, *shape)
-        if self.image_shape is None:
-            raise InputError(
-                f"model='conv' needs images, but X has flat samples of {shape[0]} values. Pass X shaped "
-                "(N, C, H, W) or (N, H, W), or give image_shape=(C, H, W), e.g. image_shape=(1, 28, 28).")
-        ishape = tuple(int(v) for v in self.image_shape)
-        if len(ishape) != 3 or int(np.prod(ishape)) != shape[0]:
-            raise InputError(f"image_shape {tuple(self.image_shape)} does not fit samples of {shape[0]} values; "
-                             "it must be (C, H, W) with C*H*W equal to the number of features.")
-        return ishape
-
-    def _to_module(self, X: np.ndarray) -> np.ndarray:
-        return X.reshape((X.shape[0], *self._module_shape()))
-
     # ------------------------------------------------------------------ build
     def _make_spec(self, module_shape: tuple[int, ...], output: str) -> DenseSpec | ConvSpec:
         if self.model == "dense":
             return DenseSpec(n_features=module_shape[0], latent_dim=int(self.latent_dim),
-                             hidden=self._widths("hidden"), activation=self.activation,
+                             hidden=_shapes.widths(self.hidden), activation=self.activation,
                              code_activation=self._code_activation(), output=output)  # type: ignore[arg-type]
         c, h, w = module_shape
         return ConvSpec(in_channels=c, height=h, width=w, latent_dim=int(self.latent_dim),
-                        channels=self._widths("channels"), activation=self.activation,
+                        channels=_shapes.widths(self.channels), activation=self.activation,
                         code_activation=self._code_activation(), output=output)  # type: ignore[arg-type]
 
     def _penalties(self) -> tuple[Penalty, ...]:
@@ -352,9 +288,6 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         return ReconstructionObjective(loss=loss, output=stage.output, corrupt=corrupt,
                                        penalties=self._penalties() if stage.is_last else ())
 
-    def _train_config(self, checkpoint_dir: str | Path | None, resume: bool) -> TrainConfig:
-        return train_config(self, checkpoint_dir, resume)
-
     # ------------------------------------------------------------------ fit
     def fit(self, X: ArrayLike, y: Any = None, *, validation_data: ArrayLike | None = None,
             checkpoint_dir: str | Path | None = None, resume: bool = False,
@@ -379,19 +312,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self
         """
         self._check_params()
-        X = check_features(X, estimator=self, reset=True)
-        Xm = self._to_module(X)
-        if self.validation_fraction and validation_data is None:
-            if len(Xm) < 2:
-                raise InputError(f"validation_fraction={self.validation_fraction} needs at least 2 samples, got {len(Xm)}.")
-            rng = np.random.default_rng(self.random_state)
-            order = rng.permutation(len(Xm))
-            n_val = max(1, int(round(len(Xm) * self.validation_fraction)))
-            Xv, Xm = Xm[order[:n_val]], Xm[order[n_val:]]
-        elif validation_data is not None:
-            Xv = self._to_module(check_features(validation_data, estimator=self, reset=False))
-        else:
-            Xv = None
+        X, Xm, Xv = _shapes.fit_samples(self, X, validation_data)
         self.scaler_ = choose_scaling(Xm, self.scale).fit(Xm)
         Xs = self.scaler_.transform(Xm)
         in_unit = float(Xs.min()) >= 0.0 and float(Xs.max()) <= 1.0
@@ -401,8 +322,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
                 f"loss='bce' needs data in [0, 1], but the scaled training data span [{Xs.min():.3g}, {Xs.max():.3g}]. "
                 "Use scale='minmax' (or 'auto'), or loss='mse'.")
         self.spec_ = self._make_spec(tuple(Xm.shape[1:]), self.output_)
-        with _seeded(self.random_state):
-            self.module_ = build(self.model, self.spec_)
+        self.module_ = self._build(self.model, self.spec_)
         self.module_.init_from_data(torch.from_numpy(Xs.mean(axis=0, dtype=np.float64)),
                                     center=bool(self.center_inputs))
         Xvs = None if Xv is None else self.scaler_.transform(Xv)
@@ -423,21 +343,14 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ use
-    def _prepare(self, X: ArrayLike) -> np.ndarray:
+    def network_input(self, X: ArrayLike) -> np.ndarray:
+        """X checked, shaped and scaled as the fitted network takes it (see :meth:`encoder_module`)."""
+        return _shapes.network_input(self, X)
+
+    def encoder_module(self) -> nn.Module:
+        """The fitted network itself: its ``encode`` maps :meth:`network_input` to the codes."""
         check_is_fitted(self)
-        Xc = check_features(X, estimator=self, reset=False)
-        return self.scaler_.transform(self._to_module(Xc))
-
-    def _device(self) -> torch.device:
-        return resolve_device(self.device)
-
-    @torch.no_grad()
-    def _map(self, data: np.ndarray, fn: Any, batch_size: int = 4096) -> np.ndarray:
-        dev = self._device()
-        self.module_.to(dev).eval()
-        outs = [fn(xb).float().cpu().numpy() for xb in eval_batches(data, batch_size, dev)]
-        self.module_.cpu()
-        return np.concatenate(outs, axis=0)
+        return self.module_
 
     def transform(self, X: ArrayLike) -> np.ndarray:
         """Codes for X.
@@ -446,7 +359,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, latent_dim)
         """
-        return self._map(self._prepare(X), self.module_.encode)
+        return self._map(self.network_input(X), self.module_.encode)
 
     def inverse_transform(self, Z: ArrayLike) -> np.ndarray:
         """Decode codes back to data space (original units, the per-sample shape seen in fit).
@@ -455,19 +368,11 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, *input_shape_)
         """
-        check_is_fitted(self)
-        Zc = as_float_array(Z, what="Z", owner=type(self).__name__, max_ndim=2)
-        if Zc.shape[1] != self.spec_.latent_dim:
-            raise InputError(f"Z has {Zc.shape[1]} columns but this model's codes have latent_dim="
-                             f"{self.spec_.latent_dim}; pass the output of transform().")
-        out = self._map(Zc, self.module_.decode)
-        return self.scaler_.inverse_transform(out).reshape((len(Zc), *self.input_shape_))
+        return _shapes.decode(self, Z)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Reconstruct X (encode, then decode), in X's original units and shape."""
-        Xs = self._prepare(X)
-        out = self._map(Xs, self.module_)
-        return self.scaler_.inverse_transform(out).reshape((len(Xs), *self.input_shape_))
+        return _shapes.reconstruct(self, X)
 
     reconstruct = predict
 
@@ -479,16 +384,9 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
-        Xs = self._prepare(X)
-        dev = self._device()
-        self.module_.to(dev).eval()
-        scores = []
-        with torch.no_grad():
-            for xb in eval_batches(Xs, 4096, dev):
-                logits = self.module_.decode_logits(self.module_.encode(xb))
-                scores.append(-per_sample_error(logits, xb, self.loss, self.output_).cpu().numpy())
-        self.module_.cpu()
-        return np.concatenate(scores)
+        module = self.module_
+        return self._map(self.network_input(X), lambda xb: -per_sample_error(
+            module.decode_logits(module.encode(xb)), xb, self.loss, self.output_))  # type: ignore[operator]
 
     def jacobian_norm(self, X: ArrayLike, batch_size: int = 256) -> np.ndarray:
         """Frobenius norm of the encoder Jacobian ``‖∂h/∂x‖_F`` at each sample.
@@ -502,7 +400,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             Take ``.mean()`` for one number per model.
         """
-        Xs = self._prepare(X)
+        Xs = self.network_input(X)
         dev = self._device()
         self.module_.to(dev).eval()
         encode = self.module_.encode
@@ -510,60 +408,15 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         self.module_.cpu()
         return np.concatenate(norms)
 
-    def score(self, X: ArrayLike, y: Any = None) -> float:
-        """Mean of :meth:`score_samples` (higher is better), for model selection."""
-        return float(np.mean(self.score_samples(X)))
-
     # ------------------------------------------------------------------ persistence
-    def save(self, folder: str | Path) -> Path:
-        """Write ``folder/model.safetensors`` and ``folder/config.json``; return the config path."""
-        check_is_fitted(self)
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
-        config = {
-            "estimator": type(self).__name__,
-            "params": params,
-            "model": {"kind": self.model, "spec": spec_to_dict(self.spec_)},
-            "fitted": {"input_shape": list(self.input_shape_), "n_features_in": int(self.n_features_in_),
-                       "output": self.output_, "scaler": self.scaler_.to_config(),
-                       "feature_names_in": list(getattr(self, "feature_names_in_", [])) or None,
-                       "epochs_run": len(self.history_), "history": self.history_,
-                       "pretrain_history": getattr(self, "pretrain_history_", [])},
-        }
-        tensors = {f"module.{k}": v for k, v in self.module_.state_dict().items()}
-        tensors.update({f"scaler.{k}": torch.from_numpy(np.asarray(v)) for k, v in self.scaler_.state().items()})
-        return save_model(folder, config, tensors)
+    def _model_kind(self) -> str:
+        return str(self.model)
 
-    @classmethod
-    def _from_saved(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> "Autoencoder":
-        from aekit.errors import ModelFileError
+    def _fitted_config(self) -> dict[str, Any]:
+        return {"input_shape": list(self.input_shape_), "output": self.output_, **super()._fitted_config(),
+                "pretrain_history": self.pretrain_history_}
 
-        try:
-            params = config["params"]
-            est = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
-            fitted = config["fitted"]
-            kind = config["model"]["kind"]
-            est.spec_ = spec_from_dict(kind, config["model"]["spec"])
-            est.module_ = build(kind, est.spec_)
-            module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
-            est.module_.load_state_dict(upgrade_uncentred_state(est.module_, module_state))
-            est.module_.eval()
-            est.scaler_ = Scaler.from_saved(fitted["scaler"], {k: tensors[f"scaler.{k}"].numpy() for k in ("offset", "scale")})
-            est.input_shape_ = tuple(fitted["input_shape"])
-            est.n_features_in_ = int(fitted["n_features_in"])
-            est.output_ = fitted["output"]
-            est.history_ = fitted.get("history", [])
-            est.pretrain_history_ = fitted.get("pretrain_history", [])
-            if fitted.get("feature_names_in"):
-                est.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-        except (KeyError, TypeError, RuntimeError) as exc:
-            raise ModelFileError(f"the saved {cls.__name__} is incomplete or does not match its weights ({exc}). "
-                                 "The files are corrupt or from an incompatible aekit; retrain.") from exc
-        return est
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.non_deterministic = self.random_state is None
-        if tags.transformer_tags is not None:
-            tags.transformer_tags.preserves_dtype = ["float32"]  # the networks compute in float32
-        return tags
+    def _load_fitted(self, fitted: dict[str, Any]) -> None:
+        self.input_shape_ = tuple(fitted["input_shape"])
+        self.output_ = fitted["output"]
+        self.pretrain_history_ = fitted.get("pretrain_history", [])

@@ -4,7 +4,6 @@ classifier head on top, frozen or fine-tuned end to end."""
 from __future__ import annotations
 
 import copy
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,11 +19,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 
-from aekit.data.batching import eval_batches
 from aekit.data.checks import check_choice, check_features, check_float, check_is_fitted
 from aekit.errors import InputError, InputTypeError, ModelFileError
-from aekit.estimators.autoencoder import Autoencoder, _seeded
-from aekit.io.model_file import load_model, save_model
+from aekit.estimators._base import BaseAutoencoder, jsonable_params, map_batches, params_from_json, seeded, \
+    with_training_doc
+from aekit.estimators._params import defaults
+from aekit.estimators.autoencoder import Autoencoder
+from aekit.estimators.vae import VariationalAutoencoder
+from aekit.io.model_file import save_model
 from aekit.losses.classification import ClassificationObjective, with_labels
 from aekit.models.classifier import ClassifierHead, EncoderClassifier
 from aekit.train.callbacks import Callback, ProgressBar
@@ -33,6 +35,9 @@ from aekit.train.device import resolve_device
 from aekit.train.loop import fit_module
 from aekit.estimators._training import check_training_params, train_config
 
+_D = defaults("AutoencoderClassifier")
+#: The estimators whose fitted state a saved classifier may hold, by the name the file gives.
+_AUTOENCODERS: dict[str, type[BaseAutoencoder]] = {cls.__name__: cls for cls in (Autoencoder, VariationalAutoencoder)}
 _INITS = ("pretrained", "random")
 
 
@@ -41,11 +46,13 @@ def _default_autoencoder(clf: "AutoencoderClassifier") -> Autoencoder:
                        device=clf.device, random_state=clf.random_state)
 
 
+@with_training_doc
 class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
     """A classifier on an autoencoder's code, with the scikit-learn classifier interface.
 
-    The network is ``head(encoder(x))``: the encoder of an :class:`~aekit.Autoencoder`
-    (given already fitted, or fitted inside ``fit`` on X and any unlabelled data) and a
+    The network is ``head(encoder(x))``: the deterministic encoder of an
+    :class:`~aekit.Autoencoder` or a :class:`~aekit.VariationalAutoencoder` (its posterior
+    mean), given already fitted or fitted inside ``fit`` on X and any unlabelled data, and a
     dense head (ReLU + dropout, then one logit per class) trained with cross-entropy on
     the logits. With ``freeze_encoder=True`` only the head learns (the codes are fixed
     features); with ``False`` the whole network is fine-tuned, the classic
@@ -53,8 +60,9 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    autoencoder : Autoencoder, optional
-        The feature extractor. A fitted one is copied (the object passed in is never
+    autoencoder : Autoencoder or VariationalAutoencoder, optional
+        The feature extractor: any aekit estimator with a deterministic encoder
+        (``deterministic_encoder`` is True; see its ``encoder_module``). A fitted one is copied (the object passed in is never
         changed); an unfitted one is cloned and fitted in ``fit`` on X plus
         ``X_unlabelled`` (labels are not used for it). None = ``Autoencoder(latent_dim=32,
         epochs=epochs, batch_size=batch_size, device=device, random_state=random_state)``
@@ -78,36 +86,13 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         "random" draws the encoder's weights afresh (same architecture and input scaling,
         no pre-training): the from-scratch baseline pre-training is measured against.
         An unfitted ``autoencoder`` is then fitted for 1 epoch only, for its scaling.
-    epochs : int, default=20
-    batch_size : int, default=256
-    lr : float, default=1e-3
-        Adam learning rate.
-    lr_schedule : {"constant", "cosine", "onecycle"}, default="constant"
-        How the learning rate moves over the run, step by step: constant; cosine decay
-        to zero; or "onecycle", a linear warm-up over the first 10% of the steps to
-        ``lr`` then cosine decay to zero, which trains faster at a higher peak ``lr``
-        (e.g. 1e-2 for dense models). Not combinable with ``reduce_lr_patience``.
-    weight_decay : float, default=0.0
-    validation_fraction : float, default=0.0
-        Share of the labelled rows held out (stratified when every class has two rows)
-        for ``val_loss`` / ``val_accuracy``; 0 = use ``validation_data`` or none.
-    early_stopping : int, optional
-        Patience in epochs on the validation loss (the training loss without one);
-        restores the best weights.
-    shuffle : bool, default=True
-    device : str, default="auto"
-        "auto" (CUDA, then MPS, then CPU), "cpu", "cuda", "cuda:1", "mps".
-    random_state : int, optional
-        Seeds the split, the head's initialisation, dropout and shuffling; the caller's
-        global RNG is not touched.
-    verbose : bool, default=False
-        Show a progress bar while training.
+    %(training_params)s
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         The labels seen in ``fit``, sorted; ``predict`` returns these values.
-    autoencoder_ : Autoencoder
+    autoencoder_ : Autoencoder or VariationalAutoencoder
         The autoencoder whose encoder (and input scaling) the classifier uses. After
         fine-tuning its encoder has changed and its decoder has not, so its
         reconstructions are no longer meaningful; ``autoencoder_.transform(X)`` gives the
@@ -122,6 +107,13 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     input_shape_ : tuple of int
 
+    Notes
+    -----
+    The training parameters drive the classifier's own training. Its validation
+    hold-out (``validation_fraction``) is stratified when every class has two rows;
+    early stopping and lr reduction watch the validation cross-entropy (the training
+    one without validation data). ``random_state`` also seeds the head's dropout.
+
     Examples
     --------
     >>> import numpy as np
@@ -132,13 +124,17 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
     (200, 3)
     """
 
-    def __init__(self, autoencoder: Autoencoder | None = None, *, head_hidden: Sequence[int] = (128,),
-                 dropout: float = 0.5, input_dropout: float = 0.0, encoder_dropout: float = 0.0,
-                 freeze_encoder: bool = True, encoder_init: str = "pretrained",
-                 epochs: int = 20, batch_size: int = 256, lr: float = 1e-3, lr_schedule: str = "constant",
-                 weight_decay: float = 0.0,
-                 validation_fraction: float = 0.0, early_stopping: int | None = None, shuffle: bool = True,
-                 device: str = "auto", random_state: int | None = None, verbose: bool = False) -> None:
+    def __init__(self, autoencoder: BaseAutoencoder | None = _D["autoencoder"], *,
+                 head_hidden: Sequence[int] = _D["head_hidden"], dropout: float = _D["dropout"],
+                 input_dropout: float = _D["input_dropout"], encoder_dropout: float = _D["encoder_dropout"],
+                 freeze_encoder: bool = _D["freeze_encoder"], encoder_init: str = _D["encoder_init"],
+                 epochs: int = _D["epochs"], batch_size: int = _D["batch_size"], lr: float = _D["lr"],
+                 lr_schedule: str = _D["lr_schedule"], weight_decay: float = _D["weight_decay"],
+                 validation_fraction: float = _D["validation_fraction"], early_stopping: int | None = _D["early_stopping"],
+                 reduce_lr_patience: int | None = _D["reduce_lr_patience"],
+                 clip_grad_norm: float | None = _D["clip_grad_norm"], shuffle: bool = _D["shuffle"],
+                 device: str = _D["device"], random_state: int | None = _D["random_state"],
+                 verbose: bool = _D["verbose"]) -> None:
         self.autoencoder = autoencoder
         self.head_hidden = head_hidden
         self.dropout = dropout
@@ -153,6 +149,8 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
+        self.reduce_lr_patience = reduce_lr_patience
+        self.clip_grad_norm = clip_grad_norm
         self.shuffle = shuffle
         self.device = device
         self.random_state = random_state
@@ -160,9 +158,14 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        if self.autoencoder is not None and not isinstance(self.autoencoder, Autoencoder):
-            raise InputTypeError(f"autoencoder must be an aekit.Autoencoder (fitted or not) or None, got "
-                                 f"{type(self.autoencoder).__name__}.")
+        ae = self.autoencoder
+        if ae is not None and not (isinstance(ae, BaseAutoencoder) and ae.deterministic_encoder):
+            why = ("its codes need each sequence's length, which one input array does not carry"
+                   if isinstance(ae, BaseAutoencoder) else "it is not an aekit autoencoder")
+            raise InputTypeError(
+                f"autoencoder must be an aekit estimator with a deterministic encoder (aekit.Autoencoder or "
+                f"aekit.VariationalAutoencoder, fitted or not) or None; got a {type(ae).__name__}, and {why}. "
+                "Pass one of those, or feed its transform() output to a scikit-learn classifier instead.")
         hidden = self.head_hidden
         if not isinstance(hidden, (tuple, list)) or not all(
                 isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in hidden):
@@ -214,7 +217,7 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         return encoder.transform(arr).astype(np.int64)
 
     # ------------------------------------------------------------------ build
-    def _fit_autoencoder(self, X: np.ndarray, X_unlabelled: ArrayLike | None) -> Autoencoder:
+    def _fit_autoencoder(self, X: np.ndarray, X_unlabelled: ArrayLike | None) -> BaseAutoencoder:
         if self.autoencoder is not None and hasattr(self.autoencoder, "module_"):
             if X_unlabelled is not None:
                 warnings.warn("X_unlabelled is ignored: the autoencoder passed in is already fitted.",
@@ -246,7 +249,7 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
             unknown = set(np.unique(yv)) - set(self.classes_.tolist())
             if unknown:
                 raise InputError(f"y_val has labels not in y: {sorted(map(repr, unknown))[:5]}.")
-            return Xs, codes, self.autoencoder_._prepare(Xv), np.searchsorted(self.classes_, yv)
+            return Xs, codes, self.autoencoder_.network_input(Xv), np.searchsorted(self.classes_, yv)
         if not self.validation_fraction:
             return Xs, codes, None, None
         n_val = max(1, int(round(len(Xs) * self.validation_fraction)))
@@ -287,24 +290,26 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         codes = self._check_y(y, len(X))
         ae = self._fit_autoencoder(X, X_unlabelled)
         if self.encoder_init == "random":
-            with _seeded(self.random_state):
+            with seeded(self.random_state):
                 ae.module_.reset_parameters()  # type: ignore[operator]
         self.autoencoder_ = ae
-        Xs = ae._prepare(X)  # scaled, in the module's input shape
+        encoder = ae.encoder_module()
+        Xs = ae.network_input(X)  # scaled, in the module's input shape
         Xt, yt, Xv, yv = self._split(Xs, codes, validation_data)
         latent_dim = int(ae.spec_.latent_dim)
-        with _seeded(self.random_state):
+        with seeded(self.random_state):
             head = ClassifierHead(latent_dim, len(self.classes_), tuple(int(h) for h in self.head_hidden),
                                   float(self.dropout))
         if self.freeze_encoder:  # fixed features: encode once, then train the head alone
             trainee: torch.nn.Module = head
             objective = ClassificationObjective((latent_dim,))
-            Xt, Xv = ae._map(Xt, ae.module_.encode), None if Xv is None else ae._map(Xv, ae.module_.encode)
+            Xt, Xv = self._encode(encoder, Xt), None if Xv is None else self._encode(encoder, Xv)
         else:
-            if self.encoder_dropout and not isinstance(getattr(ae.module_, "encoder", None), torch.nn.Sequential):
-                raise InputError(f"encoder_dropout={self.encoder_dropout} works with dense autoencoders; this one is "
-                                 f"model={ae.model!r}. Use input_dropout or the head's dropout instead.")
-            trainee = EncoderClassifier(ae.module_, head, input_dropout=float(self.input_dropout),
+            if self.encoder_dropout and not isinstance(getattr(encoder, "encoder", None), torch.nn.Sequential):
+                raise InputError(f"encoder_dropout={self.encoder_dropout} works with dense autoencoders "
+                                 f"(Autoencoder(model='dense')); this one is {type(ae).__name__}(model="
+                                 f"{getattr(ae, 'model', None)!r}). Use input_dropout or the head's dropout instead.")
+            trainee = EncoderClassifier(encoder, head, input_dropout=float(self.input_dropout),
                                         encoder_dropout=float(self.encoder_dropout))
             objective = ClassificationObjective(tuple(Xs.shape[1:]))
         train = with_labels(torch.from_numpy(np.ascontiguousarray(Xt)), torch.from_numpy(np.asarray(yt)))
@@ -312,20 +317,18 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
                                                    torch.from_numpy(np.asarray(yv)))
         cbs = [*([ProgressBar()] if self.verbose else []), *callbacks]
         self.history_ = fit_module(trainee, train, objective, self._train_config(), val=val, callbacks=cbs)
-        self.module_ = EncoderClassifier(ae.module_, head).cpu().eval()
+        self.module_ = EncoderClassifier(encoder, head).cpu().eval()
         return self
 
+    def _encode(self, encoder: torch.nn.Module, Xs: np.ndarray) -> np.ndarray:
+        """Codes of network inputs ``Xs``."""
+        return map_batches(encoder, Xs, encoder.encode, resolve_device(self.device))  # type: ignore[arg-type]
+
     # ------------------------------------------------------------------ use
-    @torch.no_grad()
     def _logits(self, X: ArrayLike) -> np.ndarray:
         check_is_fitted(self)
-        Xc = check_features(X, estimator=self, reset=False)
-        Xs = self.autoencoder_._prepare(Xc)
-        dev = resolve_device(self.device)
-        self.module_.to(dev).eval()
-        out = [self.module_(xb).double().cpu().numpy() for xb in eval_batches(Xs, 4096, dev)]
-        self.module_.cpu()
-        return np.concatenate(out, axis=0)
+        Xs = self.autoencoder_.network_input(check_features(X, estimator=self, reset=False))
+        return map_batches(self.module_, Xs, self.module_, resolve_device(self.device)).astype(np.float64)
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Class scores: higher = more likely that class.
@@ -368,23 +371,16 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(logits, axis=1)]
 
     # ------------------------------------------------------------------ persistence
-    def save(self, folder: str | Path) -> Path:
-        """Write ``folder/model.safetensors`` (encoder and head weights) and ``folder/config.json``
-        (settings, classes, history); return the config path. Load with :func:`aekit.load`."""
+    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """(config, tensors): the autoencoder's state nested under ``autoencoder``, the head's beside it."""
         check_is_fitted(self)
         classes = self.classes_
         if classes.dtype.kind not in "biufUSO" or (classes.dtype.kind == "O" and not all(
                 isinstance(c, (str, int, float, bool)) for c in classes.tolist())):
             raise InputError(f"classes of dtype {classes.dtype} cannot be saved as JSON; use int or str labels.")
-        with tempfile.TemporaryDirectory() as tmp:
-            self.autoencoder_.save(tmp)
-            ae_config, ae_tensors = load_model(tmp)
-        for key in ("format", "format_version", "aekit_version", "weights"):
-            ae_config.pop(key, None)
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params(deep=False).items()
-                  if k != "autoencoder"}
-        ae_param = None if self.autoencoder is None else {
-            k: (list(v) if isinstance(v, tuple) else v) for k, v in self.autoencoder.get_params().items()}
+        ae_config, ae_tensors = self.autoencoder_._state()
+        params = jsonable_params({k: v for k, v in self.get_params(deep=False).items() if k != "autoencoder"})
+        ae_param = None if self.autoencoder is None else jsonable_params(self.autoencoder.get_params())
         head: ClassifierHead = self.module_.head  # type: ignore[assignment]
         config = {
             "estimator": type(self).__name__,
@@ -400,20 +396,30 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         }
         tensors = {f"autoencoder.{k}": v for k, v in ae_tensors.items()}
         tensors.update({f"head.{k}": v.detach().cpu() for k, v in head.state_dict().items()})
-        return save_model(folder, config, tensors)
+        return config, tensors
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``folder/model.safetensors`` (encoder and head weights) and ``folder/config.json``
+        (settings, classes, history); return the config path. Load with :func:`aekit.load`."""
+        return save_model(folder, *self._state())
 
     @classmethod
-    def _from_saved(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> "AutoencoderClassifier":
+    def _from_state(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> "AutoencoderClassifier":
+        """The fitted classifier that ``_state`` described."""
         try:
-            params = {k: tuple(v) if isinstance(v, list) else v for k, v in config["params"].items()}
+            params = params_from_json(config["params"])
+            ae_config = config["autoencoder"]
+            ae_name = ae_config.get("estimator", "Autoencoder")
+            if ae_name not in _AUTOENCODERS:
+                raise ModelFileError(f"the saved {cls.__name__} holds a {ae_name!r} autoencoder, which this aekit "
+                                     f"cannot load (it knows {', '.join(sorted(_AUTOENCODERS))}). Upgrade aekit.")
+            ae_cls = _AUTOENCODERS[ae_name]
             ae_params = config.get("autoencoder_params")
             if ae_params is not None:
-                params["autoencoder"] = Autoencoder(**{k: tuple(v) if isinstance(v, list) else v
-                                                       for k, v in ae_params.items()})
+                params["autoencoder"] = ae_cls(**params_from_json(ae_params))
             est = cls(**params)
             prefix = "autoencoder."
-            ae = Autoencoder._from_saved(config["autoencoder"],
-                                         {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+            ae = ae_cls._from_state(ae_config, {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
             h = config["head"]
             head = ClassifierHead(int(h["in_features"]), int(h["n_classes"]), tuple(h["hidden"]), float(h["dropout"]))
             head.load_state_dict({k[len("head."):]: v for k, v in tensors.items() if k.startswith("head.")})
@@ -423,7 +429,7 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
             if len(est.classes_) != head.n_classes:
                 raise KeyError(f"{len(est.classes_)} classes for a head with {head.n_classes} outputs")
             est.autoencoder_ = ae
-            est.module_ = EncoderClassifier(ae.module_, head).eval()
+            est.module_ = EncoderClassifier(ae.encoder_module(), head).eval()
             est.input_shape_ = tuple(fitted["input_shape"])
             est.n_features_in_ = int(fitted["n_features_in"])
             est.history_ = fitted.get("history", [])

@@ -36,4 +36,4 @@ def load(path: str | Path) -> Any:
     if name not in ESTIMATORS:
         raise ModelFileError(f"{path} holds a {name!r}, which this aekit cannot load (it knows "
                              f"{', '.join(sorted(ESTIMATORS))}). Upgrade aekit.")
-    return ESTIMATORS[name]._from_saved(config, tensors)
+    return ESTIMATORS[name]._from_state(config, tensors)

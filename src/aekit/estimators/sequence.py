@@ -2,43 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
-from sklearn.base import BaseEstimator, TransformerMixin
 
-from aekit.data.batching import eval_batches
 from aekit.data.checks import as_float_array, check_choice, check_int, check_is_fitted
 from aekit.data.scaling import Scaler
 from aekit.data.windows import check_finite_steps, pad_sequences, sliding_windows, with_mask_channel
-from aekit.errors import InputError, ModelFileError
-from aekit.io.model_file import save_model
+from aekit.errors import InputError
+from aekit.estimators._base import BaseAutoencoder, with_training_doc
+from aekit.estimators._params import defaults
 from aekit.losses.sequence import MaskedSequenceObjective, per_sequence_error, split_mask
 from aekit.models.recurrent import CELLS, RecurrentSpec
-from aekit.models.registry import build, spec_from_dict, spec_to_dict
 from aekit.train.callbacks import Callback, ProgressBar
-from aekit.train.config import TrainConfig
-from aekit.train.device import resolve_device
 from aekit.train.loop import fingerprint_of, fit_module
-from aekit.estimators._training import check_training_params, train_config
 
+_D = defaults("SequenceAutoencoder")
 _SCALES = ("standard", "none")
 _KIND = "recurrent"
-
-
-@contextlib.contextmanager
-def _seeded(seed: int | None) -> Iterator[None]:
-    """Run a block with torch's global RNG seeded, then give the caller's RNG back untouched."""
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
-        yield
 
 
 class _Samples:
@@ -57,7 +43,8 @@ class _Samples:
         return np.arange(steps)[None, :] < self.lengths[:, None]
 
 
-class SequenceAutoencoder(TransformerMixin, BaseEstimator):
+@with_training_doc
+class SequenceAutoencoder(BaseAutoencoder):
     """A recurrent (LSTM or GRU) autoencoder for multivariate time series, scikit-learn style.
 
     Each sample is a sequence of ``T`` steps with ``C`` channels. ``fit`` learns to
@@ -96,33 +83,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         overlapping windows.
     scale : {"standard", "none"}, default="standard"
         Per-channel standardisation fitted on the training steps, or none.
-    epochs : int, default=30
-    batch_size : int, default=64
-    lr : float, default=1e-3
-        Adam learning rate.
-    lr_schedule : {"constant", "cosine", "onecycle"}, default="constant"
-        How the learning rate moves over the run, step by step: constant; cosine decay
-        to zero; or "onecycle", a linear warm-up over the first 10% of the steps to
-        ``lr`` then cosine decay to zero, which trains faster at a higher peak ``lr``
-        (e.g. 1e-2 for dense models). Not combinable with ``reduce_lr_patience``.
-    weight_decay : float, default=0.0
-    validation_fraction : float, default=0.0
-        Share of the training sequences held out at random for validation. Overlapping
-        windows share steps, so such a hold-out is optimistic: pass ``validation_data``
-        (e.g. the windows of a later stretch of the series) for an honest estimate.
-    early_stopping : int, optional
-        Patience in epochs; restores the best weights at the end.
-    reduce_lr_patience : int, optional
-        Halve the learning rate after this many epochs without improvement.
-    clip_grad_norm : float or None, default=1.0
-        Gradient-norm clipping, on by default: recurrent nets can have exploding gradients.
-    shuffle : bool, default=True
-    device : str, default="auto"
-        "auto" (CUDA, then MPS, then CPU), "cpu", "cuda", "cuda:1", "mps".
-    random_state : int, optional
-        Seeds initialisation and shuffling; the caller's global RNG is not touched.
-    verbose : bool, default=False
-        Show a progress bar while training.
+    %(training_params)s
 
     Attributes
     ----------
@@ -138,6 +99,15 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         Number of channels C.
     feature_names_in_ : ndarray of str
         Channel names, when ``fit`` got a DataFrame series with string column names.
+
+    Notes
+    -----
+    Training defaults differ from the other estimators' for recurrent nets: 30 epochs
+    and batches of 64 (a series gives few windows), and gradient-norm clipping at 1.0
+    (recurrent nets can have exploding gradients). ``validation_fraction`` holds out
+    sequences at random; overlapping windows share steps, so that hold-out is
+    optimistic: pass ``validation_data`` (e.g. the windows of a later stretch of the
+    series) for an honest estimate.
 
     See Also
     --------
@@ -157,13 +127,17 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
     (77, 20, 2)
     """
 
-    def __init__(self, latent_dim: int = 16, *, cell: str = "lstm", hidden_size: int = 64, num_layers: int = 1,
-                 window: int | None = None, stride: int = 1, scale: str = "standard", epochs: int = 30,
-                 batch_size: int = 64, lr: float = 1e-3, lr_schedule: str = "constant",
-                 weight_decay: float = 0.0,
-                 validation_fraction: float = 0.0, early_stopping: int | None = None,
-                 reduce_lr_patience: int | None = None, clip_grad_norm: float | None = 1.0, shuffle: bool = True,
-                 device: str = "auto", random_state: int | None = None, verbose: bool = False) -> None:
+    _KINDS: ClassVar[tuple[str, ...]] = (_KIND,)
+
+    def __init__(self, latent_dim: int = _D["latent_dim"], *, cell: str = _D["cell"], hidden_size: int = _D["hidden_size"],
+                 num_layers: int = _D["num_layers"], window: int | None = _D["window"], stride: int = _D["stride"],
+                 scale: str = _D["scale"], epochs: int = _D["epochs"], batch_size: int = _D["batch_size"],
+                 lr: float = _D["lr"], lr_schedule: str = _D["lr_schedule"], weight_decay: float = _D["weight_decay"],
+                 validation_fraction: float = _D["validation_fraction"], early_stopping: int | None = _D["early_stopping"],
+                 reduce_lr_patience: int | None = _D["reduce_lr_patience"],
+                 clip_grad_norm: float | None = _D["clip_grad_norm"], shuffle: bool = _D["shuffle"],
+                 device: str = _D["device"], random_state: int | None = _D["random_state"],
+                 verbose: bool = _D["verbose"]) -> None:
         self.latent_dim = latent_dim
         self.cell = cell
         self.hidden_size = hidden_size
@@ -194,7 +168,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         check_int("window", self.window, allow_none=True)
         check_int("stride", self.stride)
         check_choice("scale", self.scale, _SCALES)
-        check_training_params(self)
+        self._check_training_params()
 
     def _samples(self, X: Any, *, reset: bool, what: str = "X") -> _Samples:
         """Validate X in any of its three forms; record (``reset``) or check the channel count."""
@@ -207,8 +181,9 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
                     f"window={self.window} cuts one long series (T, C), but {what} is a list of {len(X)} sequences. "
                     "Set window=None to pad the sequences to a common length, or cut each one with "
                     "aekit.data.sliding_windows and stack the windows.")
-            values, lengths = pad_sequences(X)
-            if bool(np.all(lengths == values.shape[1])):
+            values, full_lengths = pad_sequences(X)
+            lengths: np.ndarray | None = full_lengths
+            if bool(np.all(full_lengths == values.shape[1])):
                 lengths = None  # all full: the mask is all ones anyway
             samples = _Samples(values, lengths, "list")
         else:
@@ -253,9 +228,6 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
             scaled[~samples.mask()] = 0.0
         return with_mask_channel(scaled, samples.lengths)
 
-    def _train_config(self, checkpoint_dir: str | Path | None, resume: bool) -> TrainConfig:
-        return train_config(self, checkpoint_dir, resume)
-
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None, *, validation_data: Any = None, checkpoint_dir: str | Path | None = None,
             resume: bool = False, callbacks: Sequence[Callback] = ()) -> "SequenceAutoencoder":
@@ -281,14 +253,9 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         self._check_params()
         samples = self._samples(X, reset=True)
         mask = samples.mask()
-        if self.validation_fraction and validation_data is None:
-            n = len(samples.values)
-            if n < 2:
-                raise InputError(f"validation_fraction={self.validation_fraction} needs at least 2 sequences, "
-                                 f"got {n}.")
-            order = np.random.default_rng(self.random_state).permutation(n)
-            n_val = max(1, int(round(n * self.validation_fraction)))
-            val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+        split = None if validation_data is not None else self._validation_split(len(samples.values), "sequences")
+        if split is not None:
+            val_idx, train_idx = np.sort(split[0]), np.sort(split[1])  # keep the windows in time order
             lengths = samples.lengths
             val = _Samples(samples.values[val_idx], None if lengths is None else lengths[val_idx], samples.form)
             samples = _Samples(samples.values[train_idx], None if lengths is None else lengths[train_idx],
@@ -303,8 +270,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         self.spec_ = RecurrentSpec(n_channels=int(self.n_features_in_), seq_len=int(samples.values.shape[1]),
                                    latent_dim=int(self.latent_dim), hidden_size=int(self.hidden_size),
                                    num_layers=int(self.num_layers), cell=self.cell)  # type: ignore[arg-type]
-        with _seeded(self.random_state):
-            self.module_ = build(_KIND, self.spec_)
+        self.module_ = self._build(_KIND, self.spec_)
         fingerprint = fingerprint_of(self.get_params(), list(train.shape))
         self.history_ = fit_module(
             self.module_, train, MaskedSequenceObjective(), self._train_config(checkpoint_dir, resume),
@@ -319,17 +285,17 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         samples = self._samples(X, reset=False)
         return samples, self._packed(samples)
 
-    @torch.no_grad()
-    def _map(self, packed: np.ndarray, fn: Any, batch_size: int = 1024) -> np.ndarray:
+    def network_input(self, X: Any) -> np.ndarray:
+        """X checked and scaled as the fitted network takes it: (N, T, C + 1), the mask channel last."""
+        return self._prepare(X)[1]
+
+    def _map_packed(self, packed: np.ndarray, fn: Callable[..., torch.Tensor]) -> np.ndarray:
         """``fn(values, mask, lengths)`` over (B, T, C + 1) batches, concatenated as NumPy."""
-        dev = resolve_device(self.device)
-        self.module_.to(dev).eval()
-        outs = []
-        for batch in eval_batches(packed, batch_size, dev):
+        def run(batch: torch.Tensor) -> torch.Tensor:
             x, mask = split_mask(batch)
-            outs.append(fn(x, mask, mask.sum(1).round().long()).float().cpu().numpy())
-        self.module_.cpu()
-        return np.concatenate(outs, axis=0)
+            return fn(x, mask, mask.sum(1).round().long())
+
+        return self._map(packed, run, batch_size=1024)
 
     def _unscale(self, out: np.ndarray) -> np.ndarray:
         n, steps, c = out.shape
@@ -343,7 +309,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         ndarray of shape (n_sequences, latent_dim)
         """
         _, packed = self._prepare(X)
-        return self._map(packed, lambda x, mask, lengths: self.module_.encode(x, lengths))
+        return self._map_packed(packed, lambda x, mask, lengths: self.module_.encode(x, lengths))
 
     def inverse_transform(self, Z: ArrayLike, *, steps: int | None = None) -> np.ndarray:
         """Decode codes into sequences, in original units.
@@ -364,13 +330,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         if Zc.shape[1] != self.spec_.latent_dim:
             raise InputError(f"Z has {Zc.shape[1]} columns but this model's codes have latent_dim="
                              f"{self.spec_.latent_dim}; pass the output of transform().")
-        dev = resolve_device(self.device)
-        self.module_.to(dev).eval()
-        with torch.no_grad():
-            out = np.concatenate([self.module_.decode(zb, steps).float().cpu().numpy()
-                                  for zb in eval_batches(Zc, 1024, dev)])
-        self.module_.cpu()
-        return self._unscale(out)
+        return self._unscale(self._map(Zc, lambda zb: self.module_.decode(zb, steps), batch_size=1024))
 
     def predict(self, X: Any) -> np.ndarray | list[np.ndarray]:
         """Reconstruct X (encode, then decode) in original units.
@@ -382,7 +342,7 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
             of sequences of their own lengths for a list.
         """
         samples, packed = self._prepare(X)
-        out = self._unscale(self._map(packed, lambda x, mask, lengths: self.module_(x, lengths)))
+        out = self._unscale(self._map_packed(packed, lambda x, mask, lengths: self.module_(x, lengths)))
         if samples.form == "list":
             lengths = samples.lengths if samples.lengths is not None else [out.shape[1]] * len(out)
             return [seq[:n] for seq, n in zip(out, lengths)]
@@ -400,59 +360,13 @@ class SequenceAutoencoder(TransformerMixin, BaseEstimator):
         ndarray of shape (n_sequences,)
         """
         _, packed = self._prepare(X)
-        return self._map(packed, lambda x, mask, lengths: -per_sequence_error(self.module_(x, lengths), x, mask))
-
-    def score(self, X: Any, y: Any = None) -> float:
-        """Mean of :meth:`score_samples` (higher is better), for model selection."""
-        return float(np.mean(self.score_samples(X)))
+        return self._map_packed(packed, lambda x, mask, lengths: -per_sequence_error(self.module_(x, lengths), x, mask))
 
     # ------------------------------------------------------------------ persistence
-    def save(self, folder: str | Path) -> Path:
-        """Write ``folder/model.safetensors`` and ``folder/config.json``; return the config path."""
-        check_is_fitted(self)
-        names = getattr(self, "feature_names_in_", None)
-        config = {
-            "estimator": type(self).__name__,
-            "params": self.get_params(),
-            "model": {"kind": _KIND, "spec": spec_to_dict(self.spec_)},
-            "fitted": {"n_features_in": int(self.n_features_in_), "scaler": self.scaler_.to_config(),
-                       "feature_names_in": None if names is None else [str(n) for n in names],
-                       "epochs_run": len(self.history_), "history": self.history_},
-        }
-        tensors = {f"module.{k}": v for k, v in self.module_.state_dict().items()}
-        tensors.update({f"scaler.{k}": torch.from_numpy(np.asarray(v)) for k, v in self.scaler_.state().items()})
-        return save_model(folder, config, tensors)
-
-    @classmethod
-    def _from_saved(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> "SequenceAutoencoder":
-        try:
-            est = cls(**config["params"])
-            fitted = config["fitted"]
-            kind = config["model"]["kind"]
-            if kind != _KIND:
-                raise ModelFileError(f"a saved {cls.__name__} must hold a {_KIND!r} model, this one holds {kind!r}; "
-                                     "the file is corrupt or was edited. Retrain.")
-            est.spec_ = spec_from_dict(kind, config["model"]["spec"])
-            est.module_ = build(kind, est.spec_)
-            est.module_.load_state_dict({k[len("module."):]: v for k, v in tensors.items()
-                                         if k.startswith("module.")})
-            est.module_.eval()
-            est.scaler_ = Scaler.from_saved(fitted["scaler"],
-                                            {k: tensors[f"scaler.{k}"].numpy() for k in ("offset", "scale")})
-            est.n_features_in_ = int(fitted["n_features_in"])
-            est.history_ = fitted.get("history", [])
-            if fitted.get("feature_names_in"):
-                est.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-        except (KeyError, TypeError, RuntimeError) as exc:
-            raise ModelFileError(f"the saved {cls.__name__} is incomplete or does not match its weights ({exc}). "
-                                 "The files are corrupt or from an incompatible aekit; retrain.") from exc
-        return est
+    def _model_kind(self) -> str:
+        return _KIND
 
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = False
-        tags.non_deterministic = self.random_state is None
-        if tags.transformer_tags is not None:
-            tags.transformer_tags.preserves_dtype = ["float32"]  # the networks compute in float32
         return tags

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -137,19 +135,31 @@ def importance_log_likelihood(module: nn.Module, x: Tensor, eps: Tensor, *,
 class ELBOObjective:
     """Negative ELBO for the trainer: ``{"loss": recon + beta * kl_weight * kl, "recon", "kl"}``.
 
-    Not frozen: :class:`KLWarmup` sets ``kl_weight`` during training.
+    KL warm-up (Sønderby et al. 2016, "How to train deep VAEs", sec. 2.2) is a pure
+    function of training progress, like a learning-rate schedule: the loop calls
+    :meth:`set_progress` before every batch, so a resumed run lands on the same weight
+    as an uninterrupted one. Early on the decoder learns to use the code before the KL
+    term pulls the posterior onto the prior, which leaves fewer inactive latent units.
+    The history's ``loss`` is the annealed one; ``recon + kl`` is always the negative ELBO.
 
     Args:
         beta: weight of the KL term (1 = the ELBO; > 1 = beta-VAE, more disentangled,
             blurrier codes; < 1 = closer to a plain autoencoder).
         binarize: resample binary data from the grey levels of every training batch
             (dynamic binarisation; x in [0, 1] read as pixel-on probabilities).
-        kl_weight: KL annealing factor in [0, 1], multiplied into beta.
+        kl_warmup: epochs over which ``kl_weight`` rises linearly from 0 to 1; 0 = off.
+        kl_weight: KL annealing factor in [0, 1], multiplied into beta; set by
+            :meth:`set_progress`.
     """
 
     beta: float = 1.0
     binarize: bool = False
+    kl_warmup: float = 0.0
     kl_weight: float = 1.0
+
+    def set_progress(self, epochs_done: float) -> None:
+        """Set ``kl_weight = min(1, epochs_done / kl_warmup)`` (1 when ``kl_warmup`` is 0)."""
+        self.kl_weight = min(1.0, epochs_done / self.kl_warmup) if self.kl_warmup > 0 else 1.0
 
     def __call__(self, module: nn.Module, x: Tensor) -> dict[str, Tensor]:
         if self.binarize and module.training:
@@ -157,35 +167,3 @@ class ELBOObjective:
         terms = elbo_terms(module, x)
         recon, kl = terms["recon"].mean(), terms["kl"].mean()
         return {"loss": recon + (self.beta * self.kl_weight) * kl, "recon": recon, "kl": kl}
-
-
-class KLWarmup:
-    """Training callback: raise the objective's ``kl_weight`` linearly from 0 to 1 over the
-    first ``epochs`` epochs (Sønderby et al. 2016, "How to train deep VAEs", sec. 2.2).
-
-    Early on the decoder learns to use the code before the KL term pulls the posterior
-    onto the prior, which leaves fewer inactive latent units. Updated at every epoch start
-    and every tenth batch; a resumed run picks up at its epoch. The history's ``loss`` is
-    the annealed one; ``recon + kl`` is always the negative ELBO.
-    """
-
-    def __init__(self, objective: ELBOObjective, epochs: int) -> None:
-        self.objective = objective
-        self.epochs = epochs
-        self._batches = 1
-
-    def _set(self, progress: float) -> None:
-        self.objective.kl_weight = min(1.0, progress / self.epochs) if self.epochs > 0 else 1.0
-
-    def on_train_begin(self, *, epochs: int, start_epoch: int, batches: int, **_: Any) -> None:
-        self._batches = max(1, batches)
-        self._set(float(start_epoch))
-
-    def on_batch_end(self, *, epoch: int, batch: int, **_: Any) -> None:
-        self._set(epoch + (batch + 1) / self._batches)
-
-    def on_epoch_end(self, record: dict[str, Any]) -> None:
-        self._set(float(record["epoch"]))
-
-    def on_train_end(self) -> None:
-        self.objective.kl_weight = 1.0

@@ -3,8 +3,9 @@
 from aekit.models.conv import ConvAE, ConvSpec
 from aekit.models.dense import DenseAE, DenseSpec
 from aekit.models.recurrent import RecurrentAE, RecurrentSpec
-from aekit.models.vae import VAE, ConvVAE, ConvVAESpec, VAESpec
-from aekit.models.registry import REGISTRY, build, spec_from_dict, spec_to_dict
+from aekit.models.vae import VAE, ConvVAE, ConvVAESpec, PosteriorMean, VAESpec
+from aekit.models.registry import REGISTRY, build, canonical_kind, spec_from_dict, spec_to_dict
 
 __all__ = ["REGISTRY", "ConvAE", "ConvSpec", "DenseAE", "DenseSpec", "RecurrentAE", "RecurrentSpec", "build",
-           "spec_from_dict", "spec_to_dict", "VAE", "VAESpec", "ConvVAE", "ConvVAESpec"]
+           "canonical_kind", "spec_from_dict", "spec_to_dict", "VAE", "VAESpec", "ConvVAE", "ConvVAESpec",
+           "PosteriorMean"]

@@ -18,8 +18,16 @@ REGISTRY: dict[str, tuple[type[nn.Module], type[Any]]] = {
     "conv": (ConvAE, ConvSpec),
     "recurrent": (RecurrentAE, RecurrentSpec),
     "vae": (VAE, VAESpec),
-    "conv_vae": (ConvVAE, ConvVAESpec),
+    "conv-vae": (ConvVAE, ConvVAESpec),
 }
+
+#: Names older aekit versions wrote into model files, and the name each has now.
+RENAMED: dict[str, str] = {"conv_vae": "conv-vae"}
+
+
+def canonical_kind(kind: str) -> str:
+    """The current registry name of ``kind``, which may be a name an older aekit wrote."""
+    return RENAMED.get(kind, kind)
 
 
 def spec_to_dict(spec: Any) -> dict[str, Any]:
@@ -29,6 +37,7 @@ def spec_to_dict(spec: Any) -> dict[str, Any]:
 
 def spec_from_dict(kind: str, values: dict[str, Any]) -> Any:
     """Rebuild the spec of model ``kind`` from :func:`spec_to_dict` output, checking the keys."""
+    kind = canonical_kind(kind)
     if kind not in REGISTRY:
         raise ModelFileError(f"unknown model kind {kind!r}; this aekit knows {', '.join(sorted(REGISTRY))}. "
                              "Upgrade aekit or check the file.")
@@ -42,5 +51,5 @@ def spec_from_dict(kind: str, values: dict[str, Any]) -> Any:
 
 
 def build(kind: str, spec: Any) -> nn.Module:
-    """Instantiate the module registered under ``kind``."""
-    return REGISTRY[kind][0](spec)
+    """Instantiate the module registered under ``kind`` (a current or an older name)."""
+    return REGISTRY[canonical_kind(kind)][0](spec)

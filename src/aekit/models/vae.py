@@ -204,3 +204,25 @@ class ConvVAE(_VAEBase):
         s = self.spec
         return (f"{s.in_channels}x{s.height}x{s.width} -> {s.channels} -> {s.latent_dim}, "
                 f"likelihood={s.likelihood}")
+
+
+class PosteriorMean(nn.Module):
+    """A VAE's deterministic encoder: ``x -> mu(x)``, the posterior mean.
+
+    Args:
+        vae: a :class:`VAE` or :class:`ConvVAE` (shared, not copied).
+
+    Shape:
+        - x: the VAE's input ``(B, ...)`` -> z: ``(B, latent_dim)``
+    """
+
+    def __init__(self, vae: nn.Module) -> None:
+        super().__init__()
+        self.vae = vae
+
+    def encode(self, x: Tensor) -> Tensor:
+        mu, _ = self.vae.encode(x)  # type: ignore[operator]
+        return mu  # type: ignore[no-any-return]
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.encode(x)

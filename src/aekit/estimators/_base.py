@@ -1,0 +1,222 @@
+"""``BaseAutoencoder``: what every autoencoder estimator shares, written once.
+
+One level, like scikit-learn's ``_BasePCA``: seeding, the validation split, the checks of
+the shared training parameters, running the network over batches on the chosen device,
+and persistence (``save`` / :func:`aekit.load` through ``_state`` and ``_from_state``).
+The families (:class:`~aekit.Autoencoder`, :class:`~aekit.VariationalAutoencoder`,
+:class:`~aekit.SequenceAutoencoder`) are siblings deriving from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from torch import nn
+
+from aekit.data.batching import eval_batches
+from aekit.data.checks import check_is_fitted
+from aekit.data.scaling import Scaler
+from aekit.errors import InputError, ModelFileError
+from aekit.estimators._params import training_doc
+from aekit.io.model_file import save_model
+from aekit.models.blocks import upgrade_uncentred_state
+from aekit.models.registry import build, canonical_kind, spec_from_dict, spec_to_dict
+from aekit.train.config import TrainConfig
+from aekit.train.device import resolve_device
+from aekit.estimators._training import check_training_params, train_config
+
+_TRAINING_MARK = "    %(training_params)s"
+
+
+@contextlib.contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """Run a block with torch's global RNG seeded, then give the caller's RNG back untouched."""
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        yield
+
+
+def with_training_doc(cls: type) -> type:
+    """Put the shared training-parameter entries (with ``cls``'s defaults) where its docstring says."""
+    if cls.__doc__ and _TRAINING_MARK in cls.__doc__:
+        cls.__doc__ = cls.__doc__.replace(_TRAINING_MARK, training_doc(cls.__name__))
+    return cls
+
+
+@torch.no_grad()
+def map_batches(module: nn.Module, data: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
+                device: torch.device, batch_size: int = 4096) -> np.ndarray:
+    """``fn`` over batches of ``data`` with ``module`` in eval mode on ``device``, as one NumPy array."""
+    module.to(device).eval()
+    outs = [fn(xb).float().cpu().numpy() for xb in eval_batches(data, batch_size, device)]
+    module.cpu()
+    return np.concatenate(outs, axis=0)
+
+
+def jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Constructor parameters as JSON values (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+
+
+def params_from_json(params: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`jsonable_params` (lists become tuples)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+
+class BaseAutoencoder(TransformerMixin, BaseEstimator):
+    """Base of the autoencoder estimators; not for direct use.
+
+    Subclasses store their constructor arguments, implement ``fit``, ``transform`` and
+    ``_model_kind`` (the registry name of the network they build), and add their own
+    fitted fields to the model file through ``_fitted_config`` / ``_load_fitted``.
+    """
+
+    #: Registry names a model file of this estimator may hold.
+    _KINDS: ClassVar[tuple[str, ...]] = ()
+    #: Whether :meth:`encoder_module` gives a deterministic encoder (what a classifier can read).
+    deterministic_encoder: ClassVar[bool] = False
+
+    epochs: int
+    batch_size: int
+    validation_fraction: float
+    device: str
+    random_state: int | None
+    module_: Any  # a registry module: its family's methods (encode, decode, ...) are beyond nn.Module's types
+    spec_: Any
+    scaler_: Scaler
+    history_: list[dict[str, Any]]
+    n_features_in_: int
+    feature_names_in_: np.ndarray
+
+    # ------------------------------------------------------------------ training
+    def _check_training_params(self) -> None:
+        check_training_params(self)
+
+    def _train_config(self, checkpoint_dir: str | Path | None = None, resume: bool = False) -> TrainConfig:
+        return train_config(self, checkpoint_dir, resume)
+
+    def _validation_split(self, n: int, what: str = "samples") -> tuple[np.ndarray, np.ndarray] | None:
+        """(validation rows, training rows) drawn with ``random_state``; None without ``validation_fraction``."""
+        if not self.validation_fraction:
+            return None
+        if n < 2:
+            raise InputError(f"validation_fraction={self.validation_fraction} needs at least 2 {what}, got {n}.")
+        order = np.random.default_rng(self.random_state).permutation(n)
+        n_val = max(1, int(round(n * self.validation_fraction)))
+        return order[:n_val], order[n_val:]
+
+    def _build(self, kind: str, spec: Any) -> nn.Module:
+        """The registry's module ``kind``, initialised under ``random_state``."""
+        with seeded(self.random_state):
+            return build(kind, spec)
+
+    # ------------------------------------------------------------------ use
+    def _device(self) -> torch.device:
+        return resolve_device(self.device)
+
+    def _map(self, data: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor], batch_size: int = 4096) -> np.ndarray:
+        return map_batches(self.module_, data, fn, self._device(), batch_size)
+
+    def network_input(self, X: Any) -> np.ndarray:
+        """X checked, scaled and shaped as the fitted network takes it.
+
+        The input of :meth:`encoder_module`; what an estimator stacked on this one (such as
+        :class:`~aekit.AutoencoderClassifier`) feeds the network.
+
+        Returns
+        -------
+        ndarray of float32, shape (n_samples, *module input shape)
+        """
+        raise NotImplementedError
+
+    def encoder_module(self) -> nn.Module:
+        """The fitted network's deterministic encoder: a module with ``encode(x) -> z``.
+
+        It reads :meth:`network_input` and gives the codes :meth:`transform` returns; it
+        shares the fitted weights (training it changes this estimator's network).
+
+        Returns
+        -------
+        torch.nn.Module
+        """
+        raise InputError(f"{type(self).__name__} has no deterministic encoder that maps one input array to codes; "
+                         "use its transform() output as features for another estimator instead.")
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean of :meth:`score_samples` (higher is better), for model selection."""
+        return float(np.mean(self.score_samples(X)))  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ persistence
+    def _model_kind(self) -> str:
+        raise NotImplementedError
+
+    def _fitted_config(self) -> dict[str, Any]:
+        """The fitted state (beyond weights and spec) as JSON values."""
+        names = getattr(self, "feature_names_in_", None)
+        return {"n_features_in": int(self.n_features_in_), "scaler": self.scaler_.to_config(),
+                "feature_names_in": None if names is None else [str(n) for n in names],
+                "epochs_run": len(self.history_), "history": self.history_}
+
+    def _load_fitted(self, fitted: dict[str, Any]) -> None:
+        """Set the family's own fitted attributes from ``_fitted_config`` output."""
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """(config, tensors): everything a model file holds, before the file's own keys are added."""
+        check_is_fitted(self)
+        config = {"estimator": type(self).__name__, "params": jsonable_params(self.get_params()),
+                  "model": {"kind": self._model_kind(), "spec": spec_to_dict(self.spec_)},
+                  "fitted": self._fitted_config()}
+        tensors = {f"module.{k}": v for k, v in self.module_.state_dict().items()}
+        tensors.update({f"scaler.{k}": torch.from_numpy(np.asarray(v)) for k, v in self.scaler_.state().items()})
+        return config, tensors
+
+    @classmethod
+    def _from_state(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Any:
+        """The fitted estimator that ``_state`` described."""
+        try:
+            est = cls(**params_from_json(config["params"]))
+            kind = canonical_kind(config["model"]["kind"])
+            if kind not in cls._KINDS:
+                raise ModelFileError(f"a saved {cls.__name__} must hold a {' or '.join(map(repr, cls._KINDS))} model, "
+                                     f"this one holds {kind!r}; the file is corrupt or was edited. Retrain.")
+            est.spec_ = spec_from_dict(kind, config["model"]["spec"])
+            est.module_ = build(kind, est.spec_)
+            module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
+            est.module_.load_state_dict(upgrade_uncentred_state(est.module_, module_state))
+            est.module_.eval()
+            fitted = config["fitted"]
+            est.scaler_ = Scaler.from_saved(fitted["scaler"],
+                                            {k: tensors[f"scaler.{k}"].numpy() for k in ("offset", "scale")})
+            est.n_features_in_ = int(fitted["n_features_in"])
+            est.history_ = fitted.get("history", [])
+            if fitted.get("feature_names_in"):
+                est.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+            est._load_fitted(fitted)
+        except (KeyError, TypeError, RuntimeError) as exc:
+            raise ModelFileError(f"the saved {cls.__name__} is incomplete or does not match its weights ({exc}). "
+                                 "The files are corrupt or from an incompatible aekit; retrain.") from exc
+        return est
+
+    _from_saved = _from_state  # the old name, for callers not yet moved to _from_state
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``folder/model.safetensors`` and ``folder/config.json``; return the config path.
+
+        Load it back with :func:`aekit.load` (JSON and raw tensors: no pickle).
+        """
+        return save_model(folder, *self._state())
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float32"]  # the networks compute in float32
+        return tags

@@ -1,0 +1,48 @@
+"""Every estimator takes its constructor defaults from the one table in ``estimators/_params.py``."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from aekit import Autoencoder, AutoencoderClassifier, SequenceAutoencoder, VariationalAutoencoder
+from aekit.estimators._params import FAMILY_TRAINING, TRAINING, defaults
+
+ESTIMATORS = [Autoencoder, VariationalAutoencoder, SequenceAutoencoder, AutoencoderClassifier]
+
+
+def _signature_defaults(cls: type) -> dict[str, object]:
+    return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items() if name != "self"}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_signature_is_the_table(cls):
+    got = _signature_defaults(cls)
+    want = defaults(cls.__name__)
+    assert got == want  # the same names with the same values, nothing more or less
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_every_estimator_takes_every_training_parameter_with_the_shared_default(cls):
+    got = _signature_defaults(cls)
+    overrides = FAMILY_TRAINING.get(cls.__name__, {})
+    for name, default in TRAINING.items():
+        assert name in got, f"{cls.__name__} lacks the training parameter {name}"
+        assert got[name] == overrides.get(name, default), f"{cls.__name__}.{name}"
+    assert set(overrides) <= set(TRAINING)  # a family may change a default, never add a parameter
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_get_params_round_trips_the_defaults(cls):
+    assert cls().get_params(deep=False) == defaults(cls.__name__)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_docstring_states_the_family_training_defaults(cls):
+    doc = cls.__doc__
+    d = defaults(cls.__name__)
+    assert "%(training_params)s" not in doc
+    assert f"epochs : int, default={d['epochs']}" in doc and f"batch_size : int, default={d['batch_size']}" in doc
+    for name in TRAINING:
+        assert f"\n    {name} : " in doc, f"{cls.__name__} docstring lacks {name}"
