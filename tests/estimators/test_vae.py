@@ -240,3 +240,38 @@ def test_jacobian_norm_is_that_of_the_posterior_mean(vae, X):
     jac = torch.autograd.functional.jacobian(lambda v: vae.module_.encode(v)[0], x)  # (3, L, 3, 64)
     expected = torch.stack([jac[i, :, i].flatten().norm() for i in range(3)]).numpy()
     np.testing.assert_allclose(vae.jacobian_norm(X[:3]), expected, rtol=1e-4)
+
+
+def _without_time(history):
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in history]
+
+
+def test_resumed_kl_warmup_lands_where_an_uninterrupted_run_does(tmp_path, X):
+    # the warm-up weight is a function of the step, so 2 epochs + a resume to 4 = 4 epochs straight
+    kw = dict(latent_dim=2, hidden=(16,), kl_warmup=3, batch_size=64, random_state=0, device="cpu")
+    VariationalAutoencoder(epochs=2, **kw).fit(X, checkpoint_dir=tmp_path)
+    resumed = VariationalAutoencoder(epochs=4, **kw).fit(X, checkpoint_dir=tmp_path, resume=True)
+    straight = VariationalAutoencoder(epochs=4, **kw).fit(X)
+    assert _without_time(resumed.history_) == _without_time(straight.history_)
+    np.testing.assert_array_equal(resumed.transform(X), straight.transform(X))
+    h = straight.history_
+    assert h[0]["loss"] < h[0]["recon"] + h[0]["kl"] and h[3]["loss"] == pytest.approx(h[3]["recon"] + h[3]["kl"])
+
+
+def test_conv_model_is_saved_as_conv_vae_and_the_old_name_still_loads(tmp_path, X):
+    vae = VariationalAutoencoder(latent_dim=2, model="conv", channels=(4,), epochs=1, random_state=0).fit(X[:64])
+    path = vae.save(tmp_path / "m")
+    cfg = json.loads(path.read_text())
+    assert cfg["model"]["kind"] == "conv-vae"  # the command line's name, the one name
+    cfg["model"]["kind"] = "conv_vae"  # what aekit wrote before the rename
+    path.write_text(json.dumps(cfg))
+    back = aekit.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.transform(X[:8]), vae.transform(X[:8]))
+
+
+def test_a_vae_is_a_sibling_of_the_autoencoder_not_a_kind_of_it(vae):
+    from aekit import Autoencoder
+    from aekit.estimators._base import BaseAutoencoder
+
+    assert isinstance(vae, BaseAutoencoder) and not isinstance(vae, Autoencoder)
+    assert vae.deterministic_encoder
