@@ -160,11 +160,11 @@ def test_captions_come_from_file_names(name, caption):
     assert caption_for(name) == caption
 
 
-def test_report_imports_only_plots_and_errors_from_aekit():
+def test_report_imports_only_plots_data_and_errors_from_aekit():
     for source in Path(aekit.report.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.startswith("aekit"):
-                assert node.module.split(".")[1] in {"errors", "plots", "report"}, source.name
+                assert node.module.split(".")[1] in {"data", "errors", "plots", "report"}, source.name
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("aekit.") and a.name.split(".")[1] not in
-                               {"errors", "plots", "report"} for a in node.names), source.name
+                               {"data", "errors", "plots", "report"} for a in node.names), source.name

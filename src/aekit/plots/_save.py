@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from aekit.data.files import atomic_path
 
 DPI = 110
 
@@ -20,18 +21,7 @@ def _new_figure(width: float, height: float) -> Figure:
 
 
 def _atomic_savefig(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Save ``fig`` as PNG to a temp file beside ``path``, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # os.open with 0o666 lets the umask decide permissions, like a plain open() would.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=DPI, facecolor="white")
-        os.replace(tmp, path)
-    except BaseException:
-        # A crash leaves the old file or the new one, never half of either.
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    """Save ``fig`` as PNG to ``path`` atomically (:func:`aekit.data.files.atomic_path`)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=DPI, facecolor="white")
+    return Path(path)

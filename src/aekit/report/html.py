@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from aekit.data.files import atomic_path
 from aekit.report._rundir import FigureFile, RunContents, format_value, read_run
 
 _STYLE = """
@@ -91,15 +91,8 @@ def write_report(
 
 
 def _atomic_write_text(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 
