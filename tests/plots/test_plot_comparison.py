@@ -53,7 +53,7 @@ def test_error_vs_dim_sorts_dims_and_logs_errors_spanning_decades(tmp_path, capt
         ([2, 4], {"ae": [0.1]}, "has 1 values but dims has 2"),
         ([2, 4], {}, "non-empty dict"),
         ([], {"ae": []}, "dims must be a non-empty 1-D list"),
-        ([2, 4], {"ae": [0.1, np.inf]}, "NaN or infinite"),
+        ([2, 4], {"ae": [0.1, np.inf]}, r"1 infinite value \(first at row 1\)"),
     ],
 )
 def test_error_vs_dim_refuses_bad_input(tmp_path, dims, errors, match):

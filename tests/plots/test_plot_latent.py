@@ -64,7 +64,7 @@ def test_many_numeric_labels_get_a_colour_bar(tmp_path, codes, captured):
         (np.zeros((10, 3)), None, r"shape \(N, 2\), got \(10, 3\).*t-SNE, UMAP or PCA"),
         (np.zeros(10), None, r"shape \(N, 2\), got \(10,\)"),
         (np.zeros((0, 2)), None, "empty"),
-        (np.array([[0.0, 1.0], [np.inf, 0.0]]), None, r"first at index \(1, 0\)"),
+        (np.array([[0.0, 1.0], [np.inf, 0.0]]), None, r"1 infinite value \(first at row 1, column 0\)"),
         (np.zeros((10, 2)), np.zeros(9), "labels has 9 entries but codes_2d has 10"),
         (np.zeros((30, 2)), np.array([f"c{i}" for i in range(30)]), "30 distinct non-numeric"),
     ],
@@ -99,7 +99,7 @@ def test_score_histogram_without_labels_counts(tmp_path, captured):
     [
         (np.zeros((3, 2)), {}, r"1-D .* got shape \(3, 2\)"),
         ([], {}, "empty"),
-        ([0.1, np.nan], {}, "1 NaN or infinite values"),
+        ([0.1, np.nan], {}, r"1 NaN value \(first at row 1\)"),
         ([0.1, 0.2], {"labels": [0, 2]}, r"binary .* got values \[0, 2\]"),
         ([0.1, 0.2], {"labels": [0, 1, 1]}, "labels has 3 entries but scores has 2"),
         ([0.1, 0.2], {"threshold": float("nan")}, "threshold must be a finite number"),

@@ -6,7 +6,7 @@ mistakes with the same words: the problem, where it is, and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,8 @@ def _where(index: tuple[int, ...], columns: Sequence[str] | None) -> str:
     row = index[0]
     if len(index) == 1:
         return f"row {row}"
+    if len(index) > 2 and columns is None:  # images, windows: no table to speak of
+        return f"sample {row}, position {tuple(int(i) for i in index[1:])}"
     col = index[1]
     name = f"'{columns[col]}'" if columns is not None and col < len(columns) else str(col)
     rest = f", position {tuple(int(i) for i in index[2:])}" if len(index) > 2 else ""
@@ -26,8 +28,11 @@ def _where(index: tuple[int, ...], columns: Sequence[str] | None) -> str:
 
 
 def check_finite(X: np.ndarray, *, what: str = "X", owner: str = "aekit",
-                 columns: Sequence[str] | None = None) -> None:
-    """Refuse NaN and infinite values, naming how many and where the first one is."""
+                 columns: Sequence[str] | None = None, fix: str | None = None) -> None:
+    """Refuse NaN and infinite values, naming how many and where the first one is.
+
+    ``fix`` replaces the suggested remedy (by default: impute, or drop those rows).
+    """
     if X.dtype.kind not in "fc":
         return
     bad = ~np.isfinite(X)
@@ -39,9 +44,51 @@ def check_finite(X: np.ndarray, *, what: str = "X", owner: str = "aekit",
     kind = "NaN" if n_nan == n_bad else ("infinite" if n_nan == 0 else "NaN or infinite")
     raise InputError(
         f"{what} has {n_bad} {kind} value{'s' if n_bad > 1 else ''} (first at {_where(first, columns)}). "
-        f"{owner} cannot use missing or infinite values; fill them in (for example with "
-        "sklearn.impute.SimpleImputer), or drop those rows."
+        f"{owner} cannot use missing or infinite values; "
+        f"{fix or 'fill them in (for example with sklearn.impute.SimpleImputer), or drop those rows'}."
     )
+
+
+def as_numeric_array(values: Any, *, what: str = "values") -> np.ndarray:
+    """``values`` as a float64 array of any shape, refusing anything that is not numbers.
+
+    Only the conversion: no rules on shape, emptiness or finiteness (:func:`as_float_array`
+    adds those for model input). Plots and metrics take their arrays through here.
+    """
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"{what} must be numeric (an array or a list of numbers); could not convert it: {exc}."
+        ) from None
+
+
+def check_not_empty(X: np.ndarray, *, what: str = "X", owner: str = "aekit") -> None:
+    """Refuse an array that holds no values."""
+    if X.size == 0:
+        raise InputError(f"{what} is empty (shape {X.shape}); {owner} needs at least one sample.")
+
+
+def check_same_length(what: str, values: Sized, expected: int, *, against: str) -> None:
+    """Refuse per-sample extras (labels, names, errors) that do not pair one to one with the samples."""
+    if len(values) != expected:
+        raise InputError(f"{what} has {len(values)} entries but {against} has {expected}; "
+                         "pass one entry per sample.")
+
+
+def check_image_shape(image_shape: Any, *, what: str = "image_shape") -> tuple[int, ...]:
+    """``image_shape`` as a tuple of positive ints, ``(C, H, W)`` or ``(H, W)``; refuse anything else."""
+    try:
+        shape = tuple(int(s) for s in image_shape)
+        ok = len(shape) in (2, 3) and all(s >= 1 for s in shape) and shape == tuple(image_shape)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InputError(
+            f"{what} must be (C, H, W) or (H, W) with positive ints, got {image_shape!r}; "
+            f"for 28x28 greyscale images pass {what}=(1, 28, 28)."
+        )
+    return shape
 
 
 def as_float_array(X: ArrayLike, *, what: str = "X", owner: str = "aekit",

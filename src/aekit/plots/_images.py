@@ -7,24 +7,14 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
+from aekit.data.checks import as_numeric_array, check_finite, check_image_shape, check_not_empty
 from aekit.errors import InputError
-from aekit.plots._checks import _as_float_array, _check_finite, _check_not_empty
 
 LAYOUTS = "(N, H, W), (N, C, H, W) or (N, H, W, C) with C in {1, 3}, or flat (N, D) with image_shape"
 
-
-def _check_image_shape(image_shape: Any) -> tuple[int, ...]:
-    try:
-        shape = tuple(int(s) for s in image_shape)
-        ok = len(shape) in (2, 3) and all(s >= 1 for s in shape) and shape == tuple(image_shape)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise InputError(
-            f"image_shape must be (C, H, W) or (H, W) with positive ints, got {image_shape!r}; "
-            "for 28x28 greyscale images pass image_shape=(1, 28, 28)."
-        )
-    return shape
+#: Who refuses non-finite plot input, and the remedy: plotted values are usually model output.
+OWNER = "Plotting"
+NOT_FINITE_FIX = "check the model output, or drop those samples first"
 
 
 def _to_display(images: Any, name: str, image_shape: Any = None, limit: int | None = None) -> np.ndarray:
@@ -33,11 +23,11 @@ def _to_display(images: Any, name: str, image_shape: Any = None, limit: int | No
     Shapes are checked (and reported) on the whole input; only the shown images are converted.
     """
     x = np.asarray(images)
-    _check_not_empty(x, name)
+    check_not_empty(x, what=name, owner=OWNER)
     full_shape = x.shape
-    x = _as_float_array(x[:limit] if x.ndim >= 1 else x, name)
+    x = as_numeric_array(x[:limit] if x.ndim >= 1 else x, what=name)
     if image_shape is not None:
-        shape = _check_image_shape(image_shape)
+        shape = check_image_shape(image_shape)
         per_sample = int(np.prod(x.shape[1:])) if x.ndim >= 2 else 0
         if x.ndim < 2 or per_sample != int(np.prod(shape)):
             raise InputError(
@@ -63,7 +53,7 @@ def _to_display(images: Any, name: str, image_shape: Any = None, limit: int | No
             x = x[..., 0]  # (N, H, W, 1) -> (N, H, W)
     elif x.ndim != 3:
         raise InputError(f"{name} has shape {full_shape} ({x.ndim}-D). Accepted layouts: {LAYOUTS}.")
-    _check_finite(x, name)
+    check_finite(x, what=name, owner=OWNER, fix=NOT_FINITE_FIX)
     return x
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import FixedLocator, NullLocator
 
+from aekit.data.checks import as_numeric_array, check_finite
 from aekit.errors import InputError
-from aekit.plots._checks import _as_float_array, _check_finite
+from aekit.plots._images import NOT_FINITE_FIX, OWNER
 from aekit.plots._save import _atomic_savefig, _new_figure
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -24,12 +25,12 @@ def _check_methods(mapping: Mapping, name: str) -> None:
 
 
 def _curve(values: Sequence[float], name: str, length: int | None = None) -> np.ndarray:
-    array = _as_float_array(values, name)
+    array = as_numeric_array(values, what=name)
     if array.ndim != 1 or array.size == 0:
         raise InputError(f"{name} must be a non-empty 1-D list of numbers, got shape {array.shape}.")
     if length is not None and array.size != length:
         raise InputError(f"{name} has {array.size} values but dims has {length}; pass one per dim.")
-    _check_finite(array, name)
+    check_finite(array, what=name, owner=OWNER, fix=NOT_FINITE_FIX)
     return array
 
 

@@ -11,15 +11,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from aekit.data.checks import as_numeric_array, check_finite, check_int, check_not_empty, check_same_length
 from aekit.errors import InputError
-from aekit.plots._checks import (
-    _as_float_array,
-    _check_finite,
-    _check_length,
-    _check_not_empty,
-    _check_positive_int,
-)
-from aekit.plots._images import _display_range, _draw, _to_display
+from aekit.plots._images import NOT_FINITE_FIX, OWNER, _display_range, _draw, _to_display
 from aekit.plots._save import _atomic_savefig, _new_figure
 
 _MAX_TABLE_ROWS = 5
@@ -75,7 +69,8 @@ def plot_reconstructions(
     >>> x = np.random.default_rng(0).random((10, 28, 28))
     >>> plot_reconstructions(x, x * 0.9, tmp / "reconstructions.png")  # doctest: +SKIP
     """
-    n = _check_positive_int(n, "n")
+    check_int("n", n)
+    n = int(n)
     feature_names = list(map(str, originals.columns)) if hasattr(originals, "columns") else None
     x, x_hat = np.asarray(originals), np.asarray(reconstructions)
     if x.shape != x_hat.shape:
@@ -84,11 +79,11 @@ def plot_reconstructions(
             "pass the model's reconstruction of exactly these samples (same shape)."
         )
     if x.ndim == 2 and image_shape is None:
-        _check_not_empty(x, "originals")
-        rows = _as_float_array(x[:_MAX_TABLE_ROWS], "originals")
-        rows_hat = _as_float_array(x_hat[:_MAX_TABLE_ROWS], "reconstructions")
-        _check_finite(rows, "originals")
-        _check_finite(rows_hat, "reconstructions")
+        check_not_empty(x, what="originals", owner=OWNER)
+        rows = as_numeric_array(x[:_MAX_TABLE_ROWS], what="originals")
+        rows_hat = as_numeric_array(x_hat[:_MAX_TABLE_ROWS], what="reconstructions")
+        check_finite(rows, what="originals", owner=OWNER, fix=NOT_FINITE_FIX)
+        check_finite(rows_hat, what="reconstructions", owner=OWNER, fix=NOT_FINITE_FIX)
         fig = _table_profiles(rows[:n], rows_hat[:n], title, feature_names)
         return _atomic_savefig(fig, path)
 
@@ -185,12 +180,13 @@ def plot_image_grid(
     >>> samples = np.random.default_rng(0).random((32, 1, 28, 28))
     >>> plot_image_grid(samples, tmp / "samples.png", ncols=8)  # doctest: +SKIP
     """
-    ncols = _check_positive_int(ncols, "ncols")
+    check_int("ncols", ncols)
+    ncols = int(ncols)
     x = _to_display(images, "images", image_shape)
     count, height, width = x.shape[0], x.shape[1], x.shape[2]
     if labels is not None:
         labels = [str(label) for label in labels]
-        _check_length(labels, count, "labels", "images")
+        check_same_length("labels", labels, count, against="images")
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
     cell = min(max(8.5 / ncols, 0.45), 1.4)

@@ -10,13 +10,9 @@ from typing import Any
 import numpy as np
 from matplotlib import colormaps
 
+from aekit.data.checks import as_numeric_array, check_finite, check_not_empty, check_same_length
 from aekit.errors import InputError
-from aekit.plots._checks import (
-    _as_float_array,
-    _check_finite,
-    _check_length,
-    _check_not_empty,
-)
+from aekit.plots._images import NOT_FINITE_FIX, OWNER
 from aekit.plots._save import _atomic_savefig, _new_figure
 
 _MAX_CATEGORIES = 20
@@ -78,14 +74,14 @@ def plot_latent_map(
     >>> z = np.random.default_rng(0).normal(size=(500, 2))
     >>> plot_latent_map(z, tmp / "latent_map.png", labels=np.arange(500) % 10)  # doctest: +SKIP
     """
-    z = _as_float_array(codes_2d, "codes_2d")
+    z = as_numeric_array(codes_2d, what="codes_2d")
     if z.ndim != 2 or z.shape[1] != 2:
         raise InputError(
             f"codes_2d must have shape (N, 2), got {z.shape}; reduce higher-dimensional codes "
             "to 2-D first (t-SNE, UMAP or PCA)."
         )
-    _check_not_empty(z, "codes_2d")
-    _check_finite(z, "codes_2d")
+    check_not_empty(z, what="codes_2d", owner=OWNER)
+    check_finite(z, what="codes_2d", owner=OWNER, fix=NOT_FINITE_FIX)
     count = z.shape[0]
     size = float(np.clip(8000.0 / count, 3.0, 36.0))
     alpha = 0.9 if count <= 1000 else 0.6
@@ -98,7 +94,7 @@ def plot_latent_map(
         y = np.asarray(labels)
         if y.ndim != 1:
             raise InputError(f"labels must be 1-D (one per point), got shape {y.shape}.")
-        _check_length(y, count, "labels", "codes_2d")
+        check_same_length("labels", y, count, against="codes_2d")
         classes = np.unique(y)
         if len(classes) <= _MAX_CATEGORIES or not np.issubdtype(y.dtype, np.number):
             if len(classes) > _MAX_CATEGORIES:
@@ -176,11 +172,11 @@ def plot_score_histogram(
     >>> s = np.random.default_rng(0).gamma(2.0, size=1000)
     >>> plot_score_histogram(s, tmp / "score_histogram.png", threshold=6.0)  # doctest: +SKIP
     """
-    s = _as_float_array(scores, "scores")
+    s = as_numeric_array(scores, what="scores")
     if s.ndim != 1:
         raise InputError(f"scores must be 1-D (one score per sample), got shape {s.shape}.")
-    _check_not_empty(s, "scores")
-    _check_finite(s, "scores")
+    check_not_empty(s, what="scores", owner=OWNER)
+    check_finite(s, what="scores", owner=OWNER, fix=NOT_FINITE_FIX)
     if threshold is not None:
         try:
             threshold = float(threshold)
@@ -218,7 +214,7 @@ def _binary_labels(labels: Any, count: int) -> np.ndarray:
     y = np.asarray(labels)
     if y.ndim != 1:
         raise InputError(f"labels must be 1-D (one per score), got shape {y.shape}.")
-    _check_length(y, count, "labels", "scores")
+    check_same_length("labels", y, count, against="scores")
     values = set(np.unique(y).tolist())
     if not values <= {0, 1}:
         raise InputError(

@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from aekit.data.checks import as_numeric_array, check_finite, check_int, check_not_empty, check_same_length
 from aekit.errors import InputError
-from aekit.plots._checks import _as_float_array, _check_finite, _check_length, _check_not_empty, _check_positive_int
+from aekit.plots._images import NOT_FINITE_FIX, OWNER
 from aekit.plots._save import _atomic_savefig, _new_figure
 
 _MAX_CHANNELS = 6
@@ -62,8 +63,9 @@ def plot_sequence_reconstructions(
     >>> x = np.sin(np.linspace(0, 6, 40)).reshape(2, 20, 1)
     >>> plot_sequence_reconstructions(x, 0.9 * x, tmp / "windows.png")  # doctest: +SKIP
     """
-    n = _check_positive_int(n, "n")
-    x, x_hat = _as_float_array(originals, "originals"), _as_float_array(reconstructions, "reconstructions")
+    check_int("n", n)
+    n = int(n)
+    x, x_hat = as_numeric_array(originals, what="originals"), as_numeric_array(reconstructions, what="reconstructions")
     if x.shape != x_hat.shape:
         raise InputError(f"originals has shape {x.shape} but reconstructions has shape {x_hat.shape}; pass the "
                          "model's reconstruction of exactly these windows (same shape).")
@@ -71,16 +73,16 @@ def plot_sequence_reconstructions(
         x, x_hat = x[:, :, None], x_hat[:, :, None]  # (N, T) -> (N, T, 1)
     if x.ndim != 3:
         raise InputError(f"originals must be windows (N, T, C) or (N, T), got shape {x.shape}.")
-    _check_not_empty(x, "originals")
+    check_not_empty(x, what="originals", owner=OWNER)
     if errors is not None:
-        errors = list(_as_float_array(errors, "errors").reshape(-1))
-        _check_length(errors, len(x), "errors", "windows")
+        errors = list(as_numeric_array(errors, what="errors").reshape(-1))
+        check_same_length("errors", errors, len(x), against="windows")
     if channel_names is not None:
         channel_names = [str(c) for c in channel_names]
-        _check_length(channel_names, x.shape[2], "channel_names", "channels")
+        check_same_length("channel_names", channel_names, x.shape[2], against="channels")
     x, x_hat = x[:n, :, :_MAX_CHANNELS], x_hat[:n, :, :_MAX_CHANNELS]
-    _check_finite(x, "originals")
-    _check_finite(x_hat, "reconstructions")
+    check_finite(x, what="originals", owner=OWNER, fix=NOT_FINITE_FIX)
+    check_finite(x_hat, what="reconstructions", owner=OWNER, fix=NOT_FINITE_FIX)
     count, steps, channels = x.shape
     fig = _new_figure(max(3.2 * channels, 6.0), 1.7 * count + 1.0)
     axes = fig.subplots(count, channels, squeeze=False, sharex=True)
