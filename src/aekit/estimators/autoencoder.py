@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike
 from torch import nn
 
 from aekit.data.batching import eval_batches
-from aekit.data.checks import as_float_array, check_choice, check_float, check_int, check_is_fitted
+from aekit.data.checks import check_choice, check_float, check_int, check_is_fitted
 from aekit.data.corruption import NOISES, Corruption, check_noise, data_range
 from aekit.data.scaling import choose_scaling
 from aekit.errors import InputError

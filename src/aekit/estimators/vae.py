@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 from torch import nn
 
 from aekit.data.batching import eval_batches
-from aekit.data.checks import as_float_array, check_choice, check_float, check_int, check_is_fitted
+from aekit.data.checks import check_choice, check_float, check_int, check_is_fitted
 from aekit.data.scaling import choose_scaling
 from aekit.errors import InputError
 from aekit.estimators import _shapes
