@@ -9,7 +9,8 @@ from aekit.data import mnist
 from aekit.data.mnist import ALL_FILES, FILES, cache_dir, load_mnist
 from aekit.errors import DataFileError, InputError
 
-SHARED = Path("/work/shared/data")
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "data"  # shared/ sits beside the checkout, here and in CI
 
 
 def _dead_url() -> str:
