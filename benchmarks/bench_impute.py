@@ -37,6 +37,13 @@ of AutoencoderImputer parameters) and ``--no-write`` are for development runs.
 
 from __future__ import annotations
 
+import os
+
+# One BLAS/OpenMP thread: on a shared machine BLAS threads that spin-wait made
+# IterativeImputer 100x slower; every contender runs single-threaded, side by side.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import argparse
 import json
 import shlex

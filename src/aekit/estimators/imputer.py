@@ -101,7 +101,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     visible_weight : float, default=0.1
         Loss weight of the observed entries the network could see, relative to the hidden ones.
     n_refine : int, default=3
-        How many times ``transform`` feeds its fill back to the network (0 = one pass).
+        How many times ``transform`` feeds its fill back to the network. With 0 there is
+        one pass, and training skips the second look (half the cost per step).
     sample_posterior : bool, default=False
         ``transform`` returns one random draw from the predictive distribution instead of
         the best guess (see :meth:`sample`), as in ``IterativeImputer(sample_posterior=True)``.
@@ -490,10 +491,11 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         spread = np.where(spread > 1e-12, spread, 1.0)  # constant columns stay put
         return center.astype(np.float64), spread.astype(np.float64)
 
-    def _objective(self, refine: bool = True) -> MaskedImputationObjective:
+    def _objective(self) -> MaskedImputationObjective:
+        # The second look is trained only when transform will refine.
         return MaskedImputationObjective(column_of=self._column_of, numeric=self._numeric_mask, groups=self.groups_,
                                          drop_rate=float(self.drop_rate), visible_weight=float(self.visible_weight),
-                                         refine=refine)
+                                         refine=int(self.n_refine) > 0)
 
     @torch.no_grad()
     def _residual_std(self, x: np.ndarray, m: np.ndarray) -> np.ndarray:
