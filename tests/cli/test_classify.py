@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 import aekit
-from aekit.cli.classify import RUN_FILES
+from aekit.apps.classify import RUN_FILES
 from aekit.estimators.classifier import AutoencoderClassifier
 
 TINY = ["--epochs", "2", "--batch-size", "16", "--latent-dim", "3", "--hidden", "8", "--head-hidden", "8", "--quiet"]

@@ -27,7 +27,7 @@ def test_demo_one_epoch(cli, tmp_path: Path) -> None:
 
 
 def test_demo_replaces_only_an_earlier_demo(cli, tmp_path: Path, monkeypatch) -> None:
-    import aekit.cli.demo as demo_module
+    import aekit.apps.demo as demo_module
 
     calls: list[dict] = []
 

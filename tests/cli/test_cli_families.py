@@ -13,7 +13,7 @@ import pytest
 from typer.main import get_command
 
 import aekit
-from aekit.cli._families import MODELS
+from aekit.apps._families import MODELS
 from aekit.cli.main import app
 from aekit.cli.train import COMMON_OPTIONS, MODEL_OPTIONS, Cell, Likelihood, ModelKind, Noise, Sparsity, flag
 from aekit.data.corruption import NOISES

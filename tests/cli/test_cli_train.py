@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 import aekit
-from aekit.cli._families import MODELS
+from aekit.apps._families import MODELS
 from aekit.cli._options import LrSchedule
-from aekit.cli.train import Activation, Loss, ModelKind
+from aekit.cli.train import ESTIMATOR_OF, Activation, Loss, ModelKind
 from aekit.losses.reconstruction import LOSSES
 from aekit.models.blocks import ACTIVATIONS
 from aekit.train.schedule import LR_SCHEDULES
@@ -22,9 +22,10 @@ RUN_FILES = {"config.json", "model.safetensors", "checkpoint.safetensors", "hist
 
 
 def test_choices_mirror_the_library_tables() -> None:
-    # Every --model builds an estimator (cli._families.MODELS), whose modules are registry kinds.
+    # Every --model builds an estimator (apps._families.MODELS), whose modules are registry kinds.
     assert [m.value for m in ModelKind] == list(MODELS) == ["dense", "conv", "vae", "conv-vae", "recurrent"]
-    assert {m.value.replace("-", "_") for m in ModelKind} <= set(REGISTRY)
+    assert {m.value for m in ModelKind} <= {kind.replace("_", "-") for kind in REGISTRY}
+    assert ESTIMATOR_OF == {name: entry.estimator.__name__ for name, entry in MODELS.items()}
     assert [m.value for m in Loss] == list(LOSSES)
     assert [m.value for m in LrSchedule] == list(LR_SCHEDULES)
     assert [m.value for m in Activation] == list(ACTIVATIONS)
@@ -105,7 +106,7 @@ def test_resume_after_a_finished_run_does_not_retrain(cli, fast, table_csv: Path
 
 
 def test_a_killed_run_resumes_to_the_same_weights(cli, table_csv: Path, tmp_path: Path, monkeypatch) -> None:
-    import aekit.cli._runs as runs
+    import aekit.apps.train as runs
 
     args = ("train", "--data", table_csv, "--label-column", "label", "--latent-dim", "2", "--hidden", "4",
             "--batch-size", "16", "--epochs", "3", "--quiet")
@@ -145,7 +146,7 @@ def test_a_run_that_fails_before_training_leaves_no_folder(cli, fast, table_csv:
 
 
 def test_ctrl_c_says_how_to_resume(cli, fast, table_csv: Path, tmp_path: Path, monkeypatch) -> None:
-    import aekit.cli.train as train_module
+    import aekit.apps.train as train_module
 
     def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt

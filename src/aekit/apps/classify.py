@@ -9,6 +9,9 @@ Two studies, each a function returning a frozen result:
   help deep learning?").
 - :func:`frozen_features_comparison`: logistic regression on autoencoder codes vs PCA
   codes of the same size vs the raw inputs.
+
+And :func:`classify_run`, the work behind ``aekit classify``: one classifier trained into a
+run folder.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -29,10 +33,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from aekit.apps.runs import load_run
+from aekit.data.splits import load_train_test, source_name
 from aekit.errors import InputError
-from aekit.estimators.autoencoder import Autoencoder
-from aekit.estimators.classifier import AutoencoderClassifier
+from aekit.estimators import Autoencoder, AutoencoderClassifier
+from aekit.io.run_dir import check_run_dir, create_run_dir, write_history_csv, write_json
 from aekit.plots import plot_error_vs_dim
+from aekit.plots.training import plot_history
+from aekit.train.callbacks import ProgressBar
 
 
 @dataclass(frozen=True)
@@ -252,3 +260,104 @@ def frozen_features_comparison(X_train: ArrayLike, y_train: ArrayLike, X_test: A
         acc, sec = _lr(flat_tr, flat_te)
         rows.append(FeatureRow("raw", flat_tr.shape[1], acc, sec))
     return FeatureComparison(tuple(rows))
+
+
+#: The files :func:`classify_run` writes into its run folder (plus report.html with a report writer).
+RUN_FILES = ("config.json", "model.safetensors", "history.csv", "metrics.json", "run.json",
+             "classification_history.png", "report.html")
+
+
+@dataclass(frozen=True)
+class ClassifyResult:
+    """What :func:`classify_run` trained, measured and wrote.
+
+    ``metrics`` is the contents of metrics.json (test / train / val accuracy, sizes,
+    epochs, seconds); ``n_labels`` the labelled training samples used.
+    """
+
+    classifier: AutoencoderClassifier
+    run_dir: Path
+    metrics: dict[str, Any]
+    files: dict[str, Path]
+    report: Path | None
+    n_labels: int
+    epochs: int
+    seconds: float
+    test_source: str
+
+
+def _pretrained(run: str | Path) -> Autoencoder:
+    estimator, _, _ = load_run(run)
+    if not isinstance(estimator, Autoencoder):
+        raise InputError(f"--pretrained {run} holds a model of type {type(estimator).__name__}; it must be an "
+                         "autoencoder run from 'aekit train' (or a folder written by Autoencoder.save).")
+    return estimator
+
+
+def classify_run(data: str, out: str | Path | None = None, *, pretrained: str | Path | None = None,
+                 freeze: bool = True, epochs: int = 10, labels: int | None = None, latent_dim: int = 32,
+                 hidden: tuple[int, ...] = (), head_hidden: tuple[int, ...] = (128,), dropout: float = 0.5,
+                 input_dropout: float = 0.0, encoder_dropout: float = 0.0, batch_size: int = 256, lr: float = 1e-3,
+                 lr_schedule: str = "constant", validation_fraction: float = 0.1, label_column: str | None = None,
+                 random_state: int = 0, device: str = "auto", overwrite: bool = False, progress: bool = True,
+                 write_report: Callable[[Path], Path] | None = None) -> ClassifyResult:
+    """Train an :class:`~aekit.estimators.AutoencoderClassifier` on labelled ``data`` into a run folder.
+
+    The encoder is the one of ``pretrained`` (a run folder of an autoencoder), or else of an
+    autoencoder trained here first (``latent_dim``, ``hidden``, ``epochs``, ...) on every
+    training sample, labelled or not. ``labels`` keeps only that many labelled training
+    samples (stratified, seeded). The split is :func:`aekit.data.splits.load_train_test`.
+
+    Writes ``config.json`` + ``model.safetensors`` (the classifier), ``history.csv``,
+    ``metrics.json``, ``run.json``, ``classification_history.png`` and, with
+    ``write_report`` (e.g. :func:`aekit.report.write_report`), ``report.html``.
+    ``out`` defaults to ``runs/<data>-classify``.
+    """
+    run_dir = Path(out) if out is not None else Path("runs") / f"{source_name(data)}-classify"
+    check_run_dir(run_dir, overwrite=overwrite)  # refuse before any slow loading
+    autoencoder = _pretrained(pretrained) if pretrained is not None else None
+    train, test, test_source = load_train_test(data, label_column=label_column)
+    for part in (train, test):
+        if part.y is None:
+            raise InputError(f"{part.name} has no labels, and a classifier needs them. For a table name the label "
+                             "column with --label-column; use an .npz with X and y, a folder with one sub-folder "
+                             "per class, or a named set such as mnist.")
+    idx = stratified_subset(np.asarray(train.y), labels, random_state)
+    rest = np.setdiff1d(np.arange(len(train)), idx)
+    if autoencoder is None:
+        autoencoder = Autoencoder(latent_dim=latent_dim, hidden=hidden, epochs=epochs, batch_size=batch_size,
+                                  lr=lr, device=device, random_state=random_state)
+    clf = AutoencoderClassifier(autoencoder, head_hidden=head_hidden, dropout=dropout, input_dropout=input_dropout,
+                                encoder_dropout=encoder_dropout, freeze_encoder=freeze, epochs=epochs,
+                                batch_size=batch_size, lr=lr, lr_schedule=lr_schedule,
+                                validation_fraction=validation_fraction, random_state=random_state, device=device)
+    X_l, y_l = np.asarray(train.X[idx]), np.asarray(train.y)[idx]
+    t0 = time.perf_counter()
+    clf.fit(X_l, y_l, X_unlabelled=np.asarray(train.X[rest]) if pretrained is None and len(rest) else None,
+            callbacks=[ProgressBar()] if progress else [])
+    seconds = time.perf_counter() - t0
+
+    run_dir = create_run_dir(run_dir, overwrite=overwrite)
+    files = {"config": clf.save(run_dir), "weights": run_dir / "model.safetensors"}
+    history = list(clf.history_)
+    files["history"] = write_history_csv(run_dir / "history.csv", history)
+    last = history[-1]
+    metrics: dict[str, Any] = {
+        "data": train.name, "test_accuracy": float(clf.score(test.X, test.y)),
+        "train_accuracy": float(clf.score(X_l, y_l)), "val_accuracy": last.get("val_accuracy"),
+        "train_loss_final": last["loss"], "val_loss_final": last.get("val_loss"),
+        "n_labels": int(len(idx)), "n_train": int(len(train)), "n_test": int(len(test)),
+        "n_classes": int(len(clf.classes_)), "freeze_encoder": freeze,
+        "pretrained": None if pretrained is None else str(pretrained),
+        "epochs_run": len(history), "seconds": seconds, "latent_dim": int(clf.autoencoder_.spec_.latent_dim),
+    }
+    files["metrics"] = write_json(run_dir / "metrics.json", metrics)
+    files["run"] = write_json(run_dir / "run.json", {
+        "command": "classify", "data": data, "label_column": label_column, "test_data": test_source,
+        "labelled_rows": int(len(idx)), "pretrained": metrics["pretrained"]})
+    files["classification_history"] = plot_history(
+        history, run_dir / "classification_history.png", skip=("seconds", "lr"),
+        title=f"{'frozen' if freeze else 'fine-tuned'} encoder + head on {train.name}")
+    report = write_report(run_dir) if write_report is not None else None
+    return ClassifyResult(classifier=clf, run_dir=run_dir, metrics=metrics, files=files, report=report,
+                          n_labels=int(len(idx)), epochs=len(history), seconds=seconds, test_source=test_source)

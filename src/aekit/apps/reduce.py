@@ -18,9 +18,12 @@ from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, clone
 from sklearn.decomposition import PCA
 
+from aekit.apps.runs import load_run
 from aekit.data.checks import check_is_fitted
+from aekit.data.splits import load_train_test
 from aekit.errors import InputError
 from aekit.estimators import Autoencoder
+from aekit.io.run_dir import write_json
 from aekit.metrics import reconstruction_mse
 from aekit.plots import plot_error_vs_dim
 
@@ -253,5 +256,45 @@ def pca_baseline(estimator: Any, X: ArrayLike, *, X_fit: ArrayLike | None = None
     return PCABaseline(latent_dim=dim, ae_mse=ae_mse, pca_mse=pca_mse, n_samples=len(np.asarray(X)))
 
 
-__all__ = ["PCABaseline", "PCAComparison", "PCAComparisonRow", "compare_with_pca", "pca_baseline", "pca_errors",
-           "reduce"]
+@dataclass(frozen=True)
+class RunPCAComparison:
+    """What :func:`compare_run_with_pca` measured and wrote into the run folder."""
+
+    comparison: PCAComparison
+    table: Path
+    picture: Path
+    report: Path | None
+
+
+def compare_run_with_pca(run: str | os.PathLike[str], data: str, dims: Sequence[int] = (2, 8, 32, 64), *,
+                         label_column: str | None = None, epochs: int | None = None, verbose: bool = False,
+                         note: Callable[[str], None] | None = None,
+                         write_report: Callable[[Path], Path] | None = None) -> RunPCAComparison:
+    """:func:`compare_with_pca` with the settings of a trained run, written into its folder.
+
+    One autoencoder per size in ``dims`` (a clone of the run's model, ``epochs`` each, the
+    run's own when None) and PCA are fitted on the training part of ``data`` and measured on
+    its test part (:func:`aekit.data.splits.load_train_test`; a table's label column
+    defaults to the run's). Writes ``pca_comparison.json`` and ``pca_comparison.png``;
+    ``note`` hears one line before the training starts.
+    """
+    estimator, run_dir, info = load_run(run)
+    column = label_column if label_column is not None else info.get("label_column")
+    train, test, test_source = load_train_test(data, label_column=column)
+    template = clone(estimator).set_params(verbose=verbose)
+    if epochs is not None:
+        template.set_params(epochs=epochs)
+    n_epochs = template.get_params()["epochs"]
+    if note is not None:
+        note(f"training {len(dims)} autoencoders ({n_epochs} epochs each) on {len(train):,} samples; "
+             f"measuring on {len(test):,} ({test_source})")
+    result = compare_with_pca(train.X, test.X, dims, make_estimator=template)
+    record: dict[str, Any] = {"data": data, "test_data": test_source, "epochs": n_epochs, **result.to_dict()}
+    table = write_json(run_dir / "pca_comparison.json", record)
+    picture = result.plot(run_dir / "pca_comparison.png", title=f"Autoencoder vs PCA on {train.name}")
+    report = write_report(run_dir) if write_report is not None else None
+    return RunPCAComparison(result, table, picture, report)
+
+
+__all__ = ["PCABaseline", "PCAComparison", "PCAComparisonRow", "RunPCAComparison", "compare_run_with_pca",
+           "compare_with_pca", "pca_baseline", "pca_errors", "reduce"]

@@ -8,7 +8,7 @@ accuracy says how well it keeps the classes apart.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -18,8 +18,10 @@ from numpy.typing import ArrayLike
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
+from aekit.apps.runs import open_run
 from aekit.data.checks import check_is_fitted
 from aekit.errors import InputError, MissingDependencyError
+from aekit.io.run_dir import write_json
 from aekit.metrics import knn_accuracy as _knn_accuracy
 from aekit.plots import plot_image_grid, plot_latent_map, plot_reconstructions
 
@@ -351,5 +353,42 @@ def visualise(estimator: Any, X: ArrayLike, y: ArrayLike | None = None, *, out: 
     return Visualisation(latent_map=m, latent_grid=grid, files=files)
 
 
-__all__ = ["METHODS", "UMAP_HINT", "LatentGrid", "LatentMap", "MissingDependencyError", "Visualisation",
-           "embed_2d", "latent_grid", "latent_map", "visualise"]
+@dataclass(frozen=True, eq=False)
+class RunVisualisation:
+    """What :func:`visualise_run` drew for a run: the pictures, the folder, the report it refreshed."""
+
+    visualisation: Visualisation
+    data_name: str
+    folder: Path
+    report: Path | None
+
+
+def visualise_run(run: str | os.PathLike[str], data: str, *, out: str | os.PathLike[str] | None = None,
+                  method: Method = "auto", split: str = "test", label_column: str | None = None,
+                  max_points: int | None = 5000, grid_n: int = 15,
+                  write_report: Callable[[Path], Path] | None = None) -> RunVisualisation:
+    """:func:`visualise` the model of a run folder on ``data``, into ``out`` (default: the run folder).
+
+    Also writes ``latent_map.json`` (method, points, latent size, 5-NN accuracy of the map)
+    and, when ``out`` is the run folder or one of its sub-folders (the ones its report
+    shows), re-writes the report with ``write_report``.
+    """
+    opened = open_run(run, data, split=split, label_column=label_column)
+    ds, run_dir = opened.data, opened.run_dir
+    folder = Path(out) if out is not None else run_dir
+    result = visualise(opened.estimator, ds.X, ds.y, out=folder, method=method, max_points=max_points,
+                       feature_names=None if ds.columns is None or ds.is_image else list(ds.columns), grid_n=grid_n)
+    m = result.latent_map
+    write_json(folder / "latent_map.json", {"data": ds.name, "split": split, "method": m.method,
+                                            "n_points": len(m.coords), "latent_dim": m.latent_dim, "knn_k": 5,
+                                            "knn_accuracy": m.knn_accuracy})
+    try:  # the report shows PNGs of the run folder and its immediate sub-folders only
+        inside = folder.resolve() == run_dir.resolve() or folder.resolve().parent == run_dir.resolve()
+    except OSError:
+        inside = False
+    report = write_report(run_dir) if inside and write_report is not None else None
+    return RunVisualisation(result, ds.name, folder, report)
+
+
+__all__ = ["METHODS", "UMAP_HINT", "LatentGrid", "LatentMap", "MissingDependencyError", "RunVisualisation",
+           "Visualisation", "embed_2d", "latent_grid", "latent_map", "visualise", "visualise_run"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from aekit import Autoencoder
+from aekit.estimators._params import defaults
 
 
 @dataclass
@@ -23,8 +22,8 @@ class State:
 
 state = State()
 
-#: The ``Autoencoder`` constructor's defaults: the CLI's defaults, so the two never drift.
-DEFAULTS: dict[str, Any] = {name: p.default for name, p in inspect.signature(Autoencoder).parameters.items()}
+#: The ``Autoencoder`` constructor's defaults (a torch-free table): the CLI's defaults, so the two never drift.
+DEFAULTS: dict[str, Any] = defaults("Autoencoder")
 
 
 def out() -> Console:

@@ -1,35 +1,15 @@
-"""``aekit classify``: an autoencoder's encoder + a classifier head, trained on labelled data."""
+"""``aekit classify``: an autoencoder's encoder + a classifier head, trained on labelled data
+(the work: :func:`aekit.apps.classify.classify_run`)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
-from aekit import Autoencoder
-from aekit.apps.classify import stratified_subset
 from aekit.cli._console import DEFAULTS, note, parse_widths, say, state
 from aekit.cli._options import LrSchedule
-from aekit.cli._runs import load_run, load_train_test, slug, write_report
-from aekit.errors import InputError
-from aekit.estimators.classifier import AutoencoderClassifier
-from aekit.io.run_dir import check_run_dir, create_run_dir, write_history_csv, write_json
-from aekit.plots import plot_loss_curves
-from aekit.train.callbacks import ProgressBar
-
-RUN_FILES = ("config.json", "model.safetensors", "history.csv", "metrics.json", "run.json",
-             "classification_history.png", "report.html")
-
-
-def _pretrained(run: Path) -> Autoencoder:
-    estimator, _, _ = load_run(run)
-    if not isinstance(estimator, Autoencoder):
-        raise InputError(f"--pretrained {run} holds a model of type {type(estimator).__name__}; it must be an "
-                         "autoencoder run from 'aekit train' (or a folder written by Autoencoder.save).")
-    return estimator
 
 
 def classify(
@@ -97,55 +77,20 @@ def classify(
             --input-dropout 0.2 --encoder-dropout 0.4 --lr-schedule onecycle --epochs 50
         aekit classify --data table.csv --label-column label --latent-dim 4
     """
-    run_dir = out if out is not None else Path("runs") / f"{slug(data)}-classify"
-    quiet = state.quiet = quiet or state.quiet
-    check_run_dir(run_dir, overwrite=overwrite)  # refuse before any slow loading
-    autoencoder = _pretrained(pretrained) if pretrained is not None else None
-    train, test, test_source = load_train_test(data, label_column=label_column)
-    for part in (train, test):
-        if part.y is None:
-            raise InputError(f"{part.name} has no labels, and a classifier needs them. For a table name the label "
-                             "column with --label-column; use an .npz with X and y, a folder with one sub-folder "
-                             "per class, or a named set such as mnist.")
-    idx = stratified_subset(np.asarray(train.y), labels, random_state)
-    rest = np.setdiff1d(np.arange(len(train)), idx)
-    if autoencoder is None:
-        autoencoder = Autoencoder(latent_dim=latent_dim, hidden=hidden or (), epochs=epochs, batch_size=batch_size,
-                                  lr=lr, device=device, random_state=random_state)
-    clf = AutoencoderClassifier(autoencoder, head_hidden=(128,) if head_hidden is None else head_hidden,
-                                dropout=dropout, input_dropout=input_dropout, encoder_dropout=encoder_dropout,
-                                freeze_encoder=freeze, epochs=epochs, batch_size=batch_size, lr=lr,
-                                lr_schedule=lr_schedule.value, validation_fraction=validation_fraction, random_state=random_state, device=device)
-    X_l, y_l = np.asarray(train.X[idx]), np.asarray(train.y)[idx]
-    t0 = time.perf_counter()
-    clf.fit(X_l, y_l, X_unlabelled=np.asarray(train.X[rest]) if pretrained is None and len(rest) else None,
-            callbacks=[] if quiet else [ProgressBar()])
-    seconds = time.perf_counter() - t0
+    from aekit.apps.classify import classify_run
+    from aekit.report import write_report
 
-    run_dir = create_run_dir(run_dir, overwrite=overwrite)
-    clf.save(run_dir)
-    history = list(clf.history_)
-    write_history_csv(run_dir / "history.csv", history)
-    last = history[-1]
-    metrics: dict[str, Any] = {
-        "data": train.name, "test_accuracy": float(clf.score(test.X, test.y)),
-        "train_accuracy": float(clf.score(X_l, y_l)), "val_accuracy": last.get("val_accuracy"),
-        "train_loss_final": last["loss"], "val_loss_final": last.get("val_loss"),
-        "n_labels": int(len(idx)), "n_train": int(len(train)), "n_test": int(len(test)),
-        "n_classes": int(len(clf.classes_)), "freeze_encoder": freeze,
-        "pretrained": None if pretrained is None else str(pretrained),
-        "epochs_run": len(history), "seconds": seconds, "latent_dim": int(clf.autoencoder_.spec_.latent_dim),
-    }
-    metrics_path = write_json(run_dir / "metrics.json", metrics)
-    write_json(run_dir / "run.json", {"command": "classify", "data": data, "label_column": label_column,
-                                      "test_data": test_source, "labelled_rows": int(len(idx)),
-                                      "pretrained": metrics["pretrained"]})
-    keys = dict.fromkeys(k for r in history for k in r if k not in ("seconds", "lr"))
-    plot_loss_curves({k: [r.get(k, np.nan) for r in history] for k in keys}, run_dir / "classification_history.png",
-                     title=f"{'frozen' if freeze else 'fine-tuned'} encoder + head on {train.name}")
-    report = write_report(run_dir) if write_report is not None else None
-    note(f"test data: {test_source}; metrics in {metrics_path}")
-    val = f", val {metrics['val_accuracy']:.1%}" if metrics["val_accuracy"] is not None else ""
-    say(f"test accuracy {metrics['test_accuracy']:.1%} (train {metrics['train_accuracy']:.1%}{val}); "
-        f"{len(idx)} labels, {len(history)} epochs in {seconds:.1f}s; run folder {run_dir}"
-        + (f", report {report}" if report else ""))
+    quiet = state.quiet = quiet or state.quiet
+    result = classify_run(
+        data, out, pretrained=pretrained, freeze=freeze, epochs=epochs, labels=labels, latent_dim=latent_dim,
+        hidden=hidden or (), head_hidden=(128,) if head_hidden is None else head_hidden,  # type: ignore[arg-type]
+        dropout=dropout, input_dropout=input_dropout, encoder_dropout=encoder_dropout, batch_size=batch_size,
+        lr=lr, lr_schedule=lr_schedule.value, validation_fraction=validation_fraction, label_column=label_column,
+        random_state=random_state, device=device, overwrite=overwrite, progress=not quiet,
+        write_report=write_report)
+    m = result.metrics
+    note(f"test data: {result.test_source}; metrics in {result.files['metrics']}")
+    val = f", val {m['val_accuracy']:.1%}" if m["val_accuracy"] is not None else ""
+    say(f"test accuracy {m['test_accuracy']:.1%} (train {m['train_accuracy']:.1%}{val}); "
+        f"{result.n_labels} labels, {result.epochs} epochs in {result.seconds:.1f}s; run folder {result.run_dir}"
+        + (f", report {result.report}" if result.report else ""))

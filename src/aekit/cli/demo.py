@@ -2,54 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import torch
 import typer
 
 from aekit.cli._console import say, state
 from aekit.cli.train import interrupted, summary
-from aekit.cli._runs import train_run
-from aekit.errors import InputError
-
-#: The classic model: one 32-unit ReLU code layer, sigmoid output, binary cross-entropy,
-#: Adam at 1e-3 (the Keras blog's first autoencoder). That one used batches of 256 on 60,000
-#: digits; on the 4,000 embedded digits batches of 64 give the same model a comparable number
-#: of updates (measured: test MSE 0.012 after 50 epochs, against 0.022 with batches of 256).
-#: Input centring is off: on these 4,000 digits at a constant 1e-3 it raised the test BCE
-#: from 0.0983 to 0.1058 (mean of seeds 0-2); the output layer still starts at the mean image.
-DEMO_PARAMS: dict[str, Any] = {"latent_dim": 32, "model": "dense", "hidden": (), "activation": "relu",
-                               "output": "sigmoid", "loss": "bce", "lr": 1e-3, "batch_size": 64,
-                               "center_inputs": False, "random_state": 0, "device": "auto"}
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """Train on one CPU thread unless OMP_NUM_THREADS says otherwise.
-
-    The 784-32-784 model's matrix products are too small to gain from more threads, and on
-    a busy CPU the threads wait on each other: measured on 2 shared cores, the demo took
-    120 s with torch's 2 threads and 24 s with 1, to the same weights.
-    """
-    before = torch.get_num_threads()
-    if not os.environ.get("OMP_NUM_THREADS"):
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _holds_a_demo(folder: Path) -> bool:
-    try:
-        return json.loads((folder / "run.json").read_text()).get("command") == "demo"
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def demo(
@@ -71,15 +30,12 @@ def demo(
         aekit demo --epochs 5 --out runs/quick-demo
         aekit evaluate runs/demo --data default
     """
+    from aekit.apps.demo import demo_run
+    from aekit.report import write_report
+
     quiet = state.quiet = quiet or state.quiet
-    if out.is_dir() and any(out.iterdir()) and not (overwrite or _holds_a_demo(out)):
-        raise InputError(f"{out} holds files that are not from an earlier demo; pass --overwrite to replace "
-                         "the run there, or choose another folder with --out.")
-    overwrite = out.is_dir()
     try:
-        with _one_thread():
-            result = train_run("default", out, {**DEMO_PARAMS, "epochs": epochs}, overwrite=overwrite,
-                               progress=not quiet, validate_on_test=True, command="demo")
+        result = demo_run(out, epochs=epochs, overwrite=overwrite, progress=not quiet, write_report=write_report)
     except KeyboardInterrupt:
         if state.debug:
             raise

@@ -9,14 +9,6 @@ import typer
 
 from aekit.cli._console import say
 from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
-from aekit.cli._runs import input_for_run, load_run
-from aekit.errors import InputError
-from aekit.io.run_dir import ARRAY_SUFFIXES, write_array
-
-
-def check_suffix(out: Path) -> None:
-    if out.suffix.lower() not in ARRAY_SUFFIXES:
-        raise InputError(f"--out {out} must end in {' or '.join(ARRAY_SUFFIXES)} (a NumPy array or a CSV table).")
 
 
 def encode(
@@ -34,9 +26,8 @@ def encode(
         aekit encode runs/demo --data default --out codes.npy
         aekit encode runs/table --data new.csv --out codes.csv
     """
-    check_suffix(out)
-    estimator, _, info = load_run(run)
-    ds = input_for_run(info, data, split=split.value, label_column=label_column)
-    codes = estimator.transform(ds.X)
-    write_array(out, codes, columns=[f"z{i}" for i in range(codes.shape[1])])
-    say(f"{len(codes):,} codes of {codes.shape[1]} values for {ds.name} written to {out}")
+    from aekit.apps.runs import encode_run
+
+    codes = encode_run(run, data, out, split=split.value, label_column=label_column)
+    n, width = codes.array.shape[:2]
+    say(f"{n:,} codes of {width} values for {codes.data_name} written to {codes.path}")

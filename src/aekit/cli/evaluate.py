@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from aekit.cli._console import say
 from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
-from aekit.cli._families import family_metrics
-from aekit.cli._runs import input_for_run, is_dataset_name, load_run, model_input, reconstruction_metrics, slug
-from aekit.io.run_dir import write_json
 
 
 def evaluate(
@@ -37,14 +34,9 @@ def evaluate(
         aekit evaluate runs/demo --data default
         aekit evaluate runs/table --data new.csv --out new-metrics.json
     """
-    estimator, run_dir, info = load_run(run)
-    ds = model_input(estimator, input_for_run(info, data, split=split.value, label_column=label_column))
-    metrics: dict[str, Any] = {"data": ds.name, "split": split.value if is_dataset_name(data) else None,
-                               "n_samples": len(ds)}
-    metrics.update(reconstruction_metrics(estimator, ds.X))
-    metrics["mean_score"] = -metrics["loss"]
-    metrics.update(family_metrics(estimator, ds.X))
-    name = slug(data) + (f"-{split.value}" if is_dataset_name(data) else "")
-    target = write_json(out if out is not None else run_dir / f"evaluation-{name}.json", metrics)
-    shown = ", ".join(f"{k} {metrics[k]:.4g}" for k in ("mse", "bce", "loss", "mean_score") if k in metrics)
-    say(f"{ds.name} ({len(ds):,} samples): {shown}; written to {target}")
+    from aekit.apps.runs import evaluate_run
+
+    result = evaluate_run(run, data, split=split.value, label_column=label_column, out=out)
+    m = result.metrics
+    shown = ", ".join(f"{k} {m[k]:.4g}" for k in ("mse", "bce", "loss", "mean_score") if k in m)
+    say(f"{result.data_name} ({result.n_samples:,} samples): {shown}; written to {result.path}")

@@ -1,22 +1,32 @@
 """The ``aekit`` command: global options, error handling, and the sub-commands.
 
 Every sub-command lives in its own module (``train.py``, ``demo.py``, ``encode.py``,
-``reconstruct.py``, ``evaluate.py``, ``reduce.py``, ``visualize.py``) and is registered here. Any error aekit raises on
+``reconstruct.py``, ``evaluate.py``, ``reduce.py``, ``visualise.py``, ``classify.py``, ``report.py``) and is
+registered here. Command modules import only typer, rich and torch-free tables at the top; each command
+imports its apps function when it runs, so ``aekit --help`` does not load torch, matplotlib or scikit-learn. Any error aekit raises on
 purpose (:class:`aekit.errors.AekitError`) or a file the system cannot read or write
 becomes one red line on stderr and exit code 1; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from aekit._version import __version__
-from aekit.cli import classify, demo, encode, evaluate, reconstruct, reduce, report, train, visualize
+from aekit.cli import classify, demo, encode, evaluate, reconstruct, reduce, report, train, visualise
 from aekit.cli._console import fail_line, state
-from aekit.errors import AekitError
+
+
+def _expected(exc: BaseException) -> bool:
+    """An error aekit raised on purpose, or a file the system cannot read or write."""
+    # aekit.errors imports scikit-learn, so it is looked up, not imported: if no command has
+    # imported it yet, exc cannot be one of its errors.
+    errors = sys.modules.get("aekit.errors")
+    return isinstance(exc, OSError) or (errors is not None and isinstance(exc, errors.AekitError))
 
 
 class _AekitGroup(TyperGroup):
@@ -25,8 +35,8 @@ class _AekitGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (AekitError, OSError) as exc:
-            if state.debug:
+        except Exception as exc:
+            if state.debug or not _expected(exc):
                 raise
             fail_line(str(exc) or type(exc).__name__)
             raise typer.Exit(1) from None
@@ -74,7 +84,7 @@ def main(
         aekit train --data table.csv --hidden 64,16 --latent-dim 4 -o runs/t
         aekit encode runs/t --data new.csv --out codes.csv
         aekit evaluate runs/t --data new.csv
-        aekit visualize runs/t --data new.csv --method tsne
+        aekit visualise runs/t --data new.csv --method tsne
     """
     state.debug = debug
     state.quiet = quiet
@@ -86,8 +96,8 @@ app.command("encode")(encode.encode)
 app.command("reconstruct")(reconstruct.reconstruct)
 app.command("evaluate")(evaluate.evaluate)
 app.command("reduce")(reduce.reduce)
-app.command("visualize")(visualize.visualize)
-app.command("visualise", hidden=True)(visualize.visualize)  # British spelling, same command
+app.command("visualize")(visualise.visualise)
+app.command("visualise", hidden=True)(visualise.visualise)  # British spelling, same command
 app.command("classify")(classify.classify)
 app.command("report")(report.report)
 

@@ -9,9 +9,6 @@ import typer
 
 from aekit.cli._console import say
 from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
-from aekit.cli._runs import input_for_run, load_run, write_reconstructions_png
-from aekit.cli.encode import check_suffix
-from aekit.io.run_dir import write_array
 
 
 def reconstruct(
@@ -32,15 +29,8 @@ def reconstruct(
         aekit reconstruct runs/demo --data default --out recon.npy     # also writes recon.png
         aekit reconstruct runs/table --data new.csv --out recon.csv
     """
-    check_suffix(out)
-    estimator, _, info = load_run(run)
-    ds = input_for_run(info, data, split=split.value, label_column=label_column)
-    x_hat = estimator.predict(ds.X)
-    columns = list(ds.columns) if ds.columns is not None and x_hat.ndim == 2 else None
-    write_array(out, x_hat, columns=columns)
-    line = f"{len(x_hat):,} reconstructions of {ds.name} written to {out}"
-    if ds.is_image:
-        picture = write_reconstructions_png(out.with_suffix(".png"), ds, ds.X[:10], x_hat[:10],
-                                            title=f"{ds.name} (top) and reconstructions (bottom)")
-        line += f"; picture {picture}"
-    say(line)
+    from aekit.apps.runs import reconstruct_run
+
+    recon = reconstruct_run(run, data, out, split=split.value, label_column=label_column)
+    say(f"{len(recon.array):,} reconstructions of {recon.data_name} written to {recon.path}"
+        + (f"; picture {recon.picture}" if recon.picture is not None else ""))

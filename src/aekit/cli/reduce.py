@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
-from sklearn.base import clone
 
-from aekit.apps.reduce import compare_with_pca
-from aekit.apps.reduce import reduce as reduce_codes
 from aekit.cli._console import note, say, state
 from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
-from aekit.cli._runs import input_for_run, load_run, load_train_test, write_report
-from aekit.cli.encode import check_suffix
-from aekit.io.run_dir import write_array, write_json
 
 
 def parse_dims(value: str | None) -> tuple[int, ...] | None:
@@ -54,27 +48,17 @@ def reduce(
         aekit reduce runs/demo --data default --out codes.npy
         aekit reduce runs/mnist --data mnist --compare-pca --dims 2,8,32,64 --epochs 5
     """
-    check_suffix(out)
-    estimator, run_dir, info = load_run(run)
-    ds = input_for_run(info, data, split=split.value, label_column=label_column)
-    codes = reduce_codes(estimator, ds.X)
-    write_array(out, codes, columns=[f"z{i}" for i in range(codes.shape[1])])
-    say(f"{len(codes):,} codes of {codes.shape[1]} values for {ds.name} written to {out}")
+    from aekit.apps.reduce import compare_run_with_pca
+    from aekit.apps.runs import encode_run
+    from aekit.report import write_report
+
+    codes = encode_run(run, data, out, split=split.value, label_column=label_column)
+    n, width = codes.array.shape[:2]
+    say(f"{n:,} codes of {width} values for {codes.data_name} written to {codes.path}")
     if not compare_pca:
         return
-
-    column = label_column if label_column is not None else info.get("label_column")
-    train, test, test_source = load_train_test(data, label_column=column)
-    template = clone(estimator).set_params(verbose=not state.quiet)
-    if epochs is not None:
-        template.set_params(epochs=epochs)
-    note(f"training {len(dims or ())} autoencoders ({template.get_params()['epochs']} epochs each) on "
-         f"{len(train):,} samples; measuring on {len(test):,} ({test_source})")
-    result = compare_with_pca(train.X, test.X, dims or (), make_estimator=template)
-    record: dict[str, Any] = {"data": data, "test_data": test_source, "epochs": template.get_params()["epochs"],
-                              **result.to_dict()}
-    table = write_json(run_dir / "pca_comparison.json", record)
-    picture = result.plot(run_dir / "pca_comparison.png", title=f"Autoencoder vs PCA on {train.name}")
-    report = write_report(run_dir) if write_report is not None else None
-    say(result.table())
-    say(f"comparison written to {table} and {picture}" + (f"; report {report}" if report else ""))
+    result = compare_run_with_pca(run, data, dims or (), label_column=label_column, epochs=epochs,
+                                  verbose=not state.quiet, note=note, write_report=write_report)
+    say(result.comparison.table())
+    say(f"comparison written to {result.table} and {result.picture}"
+        + (f"; report {result.report}" if result.report else ""))

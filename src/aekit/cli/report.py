@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 import typer
 
 from aekit.cli._console import say
-from aekit.report import write_report
 
 
 def report(
@@ -28,5 +27,7 @@ def report(
         aekit report runs/demo
         aekit report runs/demo --out ~/demo.html --title "First try"
     """
+    from aekit.report import write_report
+
     path = write_report(run, path=out, title=title)
     say(f"Report for {run}: {path}")

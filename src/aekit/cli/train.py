@@ -1,30 +1,35 @@
-"""``aekit train``: fit an autoencoder and write its run folder."""
+"""``aekit train``: fit an autoencoder and write its run folder (the work: :func:`aekit.apps.train.train_run`)."""
 
 from __future__ import annotations
 
-import inspect
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from aekit.cli._console import DEFAULTS, fail_line, note, parse_widths, say, state
-from aekit.cli._families import MODELS, default_of
 from aekit.cli._options import LrSchedule
-from aekit.cli._runs import TrainResult, slug, train_run
-from aekit.errors import InputError
+from aekit.estimators._params import defaults
+
+if TYPE_CHECKING:  # the command imports apps (and so torch) only when it runs
+    from aekit.apps.train import EstimatorParams, TrainResult
 
 
-# The library's tables (models.registry.REGISTRY, losses LOSSES, blocks.ACTIVATIONS, corruption NOISES,
+# The library's tables (apps._families.MODELS, losses LOSSES, blocks.ACTIVATIONS, corruption NOISES,
 # models.vae LIKELIHOODS, models.recurrent CELLS) are the source of truth; tests/cli check that these
-# mirrors match them.
+# mirrors match them. They are copies so that --help needs no torch.
 class ModelKind(str, Enum):
     dense = "dense"
     conv = "conv"
     vae = "vae"
     conv_vae = "conv-vae"
     recurrent = "recurrent"
+
+
+#: The estimator class each --model builds (mirrors apps._families.MODELS), for its defaults.
+ESTIMATOR_OF: dict[str, str] = {"dense": "Autoencoder", "conv": "Autoencoder", "vae": "VariationalAutoencoder",
+                                "conv-vae": "VariationalAutoencoder", "recurrent": "SequenceAutoencoder"}
 
 
 class Loss(str, Enum):
@@ -68,7 +73,7 @@ _VAE = ("vae", "conv-vae")
 _RNN = ("recurrent",)
 
 #: Options only some models take, and those models. Every option here and in COMMON_OPTIONS is
-#: the estimator keyword of the same name (--noise-level -> noise_level, see _families.MODELS for
+#: the estimator keyword of the same name (--noise-level -> noise_level, see ESTIMATOR_OF for
 #: the estimators); given for another model, it is refused naming both.
 MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "hidden": ("dense", "vae"),
@@ -109,6 +114,11 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def default_of(model: str, name: str) -> Any:
+    """The estimator's own default for keyword ``name`` under ``--model model``."""
+    return defaults(ESTIMATOR_OF[model])[name]
+
+
 def _either(models: tuple[str, ...]) -> str:
     return models[0] if len(models) == 1 else f"{', '.join(models[:-1])} or {models[-1]}"
 
@@ -122,8 +132,8 @@ def _shown(value: Any) -> str:
 def _defaults(name: str) -> str:
     """The estimators' defaults of ``name`` for --help: '256; vae or conv-vae: 128; recurrent: 64'."""
     values: dict[str, list[str]] = {}
-    for model in MODELS:
-        if name in inspect.signature(MODELS[model][0]).parameters:
+    for model, estimator in ESTIMATOR_OF.items():
+        if name in defaults(estimator):
             values.setdefault(_shown(default_of(model, name)), []).append(model)
     first, *rest = values
     return "; ".join([first, *(f"{_either(tuple(values[v]))}: {v}" for v in rest)])
@@ -136,18 +146,19 @@ def _given(ctx: typer.Context, name: str) -> bool:
     return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT", "PROMPT")
 
 
-def estimator_params(ctx: typer.Context, model: str, values: dict[str, Any]) -> dict[str, Any]:
-    """The estimator keywords given on the command line; an option the model does not take is refused.
+def given_params(ctx: typer.Context, model: str, options: EstimatorParams) -> EstimatorParams:
+    """The ``options`` typed on the command line, as estimator keywords; one the model does not take is refused.
 
-    Options left out keep the estimator's own default (so a VAE gets its 128-sample batches).
+    Options left out keep the estimator's own default (so a VAE gets its 128-sample batches);
+    ``random_state`` is always passed: the CLI's runs are seeded (0) unless told otherwise.
     """
-    given = {name for name in (*COMMON_OPTIONS, *MODEL_OPTIONS) if _given(ctx, name)}
-    for name in MODEL_OPTIONS:
-        if name in given and model not in MODEL_OPTIONS[name]:
-            raise InputError(f"{flag(name)} needs --model {_either(MODEL_OPTIONS[name])}, not --model {model}.")
-    params = {name: values[name] for name in given}
-    params["random_state"] = values["random_state"]  # the CLI's runs are seeded (0) unless told otherwise
-    return {k: v.value if isinstance(v, Enum) else v for k, v in params.items()}
+    from aekit.errors import InputError
+
+    for name, models in MODEL_OPTIONS.items():
+        if _given(ctx, name) and model not in models:
+            raise InputError(f"{flag(name)} needs --model {_either(models)}, not --model {model}.")
+    given = {name: value for name, value in options.items() if name == "random_state" or _given(ctx, name)}
+    return {k: v.value if isinstance(v, Enum) else v for k, v in given.items()}  # type: ignore[return-value]
 
 
 _widths_help = "Comma-separated widths, outermost first, e.g. 128,64; 'none' for no hidden layer."
@@ -313,13 +324,25 @@ def train(
     `--resume` with the options of a killed run continues it from its last
     finished epoch.
     """
-    params = estimator_params(ctx, model.value, locals())
-    latent = params.get("latent_dim", default_of(model.value, "latent_dim"))
-    run_dir = out if out is not None else Path("runs") / f"{slug(data)}-{model.value}-{latent}"
+    from aekit.apps.train import run_folder, train_run
+    from aekit.report import write_report
+
+    params = given_params(ctx, model.value, {
+        "latent_dim": latent_dim, "hidden": hidden, "channels": channels, "activation": activation,
+        "epochs": epochs, "batch_size": batch_size, "loss": loss, "lr": lr, "lr_schedule": lr_schedule,
+        "code_activation": code_activation, "noise": noise, "noise_level": noise_level, "sparsity": sparsity,
+        "sparsity_weight": sparsity_weight, "sparsity_target": sparsity_target, "sparsity_decay": sparsity_decay,
+        "contractive": contractive, "center_inputs": center_inputs, "pretrain_epochs": pretrain_epochs,
+        "beta": beta, "likelihood": likelihood, "kl_warmup": kl_warmup, "binarize": binarize,
+        "cell": cell, "hidden_size": hidden_size, "num_layers": num_layers, "window": window, "stride": stride,
+        "random_state": random_state, "device": device, "early_stopping": early_stopping,
+        "validation_fraction": validation_fraction,
+    })
+    run_dir = out if out is not None else run_folder(data, model.value, params.get("latent_dim"))
     quiet = state.quiet = quiet or state.quiet
     try:
-        result = train_run(data, run_dir, params, model=model.value, label_column=label_column, resume=resume,
-                           overwrite=overwrite, progress=not quiet)
+        result = train_run(data, run_dir, model=model.value, params=params, label_column=label_column,
+                           resume=resume, overwrite=overwrite, progress=not quiet, write_report=write_report)
     except KeyboardInterrupt:
         if state.debug:
             raise

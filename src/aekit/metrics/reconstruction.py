@@ -137,3 +137,37 @@ def psnr(clean: Any, other: Any, *, data_range: float | None = None) -> float:
     if mse == 0.0:
         return float("inf")
     return float(10.0 * np.log10(float(data_range) ** 2 / mse))
+
+
+def reconstruction_metrics(estimator: Any, X: Any, prefix: str = "", *, chunk: int = 4096) -> dict[str, float]:
+    """Reconstruction error of a fitted autoencoder on ``X``, ``chunk`` samples at a time.
+
+    ``estimator`` is anything with ``predict`` (the reconstruction, in X's units) and
+    ``score_samples`` (higher = more typical), as every aekit autoencoder has.
+
+    Returns
+    -------
+    dict of str to float
+        Keys, each with ``prefix``: ``mse``, the mean squared error per value of
+        ``predict(X)`` against ``X``; ``bce``, the mean binary cross-entropy per value, only
+        when X lies in [0, 1]; ``loss``, the training objective per sample (the estimator's
+        own loss on its scaled data), i.e. ``-mean(score_samples(X))``, comparable with
+        the training history. Lower is better for all three.
+    """
+    squared = bce = loss = 0.0
+    values = 0
+    in_unit = True
+    for start in range(0, len(X), chunk):
+        xb = np.asarray(X[start:start + chunk], dtype=np.float64)
+        x_hat = np.asarray(estimator.predict(xb), dtype=np.float64).reshape(xb.shape)
+        squared += reconstruction_mse(xb, x_hat) * xb.size
+        in_unit = in_unit and float(xb.min()) >= 0.0 and float(xb.max()) <= 1.0
+        if in_unit:
+            bce += reconstruction_bce(xb, x_hat) * xb.size
+        loss -= float(np.sum(estimator.score_samples(xb)))
+        values += xb.size
+    out = {f"{prefix}mse": squared / values}
+    if in_unit:
+        out[f"{prefix}bce"] = bce / values
+    out[f"{prefix}loss"] = loss / len(X)
+    return out

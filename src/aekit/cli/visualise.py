@@ -1,18 +1,15 @@
-"""``aekit visualize`` (or ``visualise``): a latent map, reconstructions and a latent grid of a run."""
+"""``aekit visualise`` (or ``visualize``): a latent map, reconstructions and a latent grid of a run."""
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from aekit.apps.visualise import visualise
 from aekit.cli._console import say
 from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
-from aekit.cli._runs import input_for_run, load_run, write_report
-from aekit.io.run_dir import write_json
 
 
 class MapMethod(str, Enum):
@@ -23,7 +20,7 @@ class MapMethod(str, Enum):
     pca = "pca"
 
 
-def visualize(
+def visualise(
     run: RunArg,
     data: DataOpt,
     method: Annotated[MapMethod, typer.Option(
@@ -51,21 +48,12 @@ def visualize(
         aekit visualize runs/demo --data default
         aekit visualize runs/mnist --data mnist --method umap --out runs/mnist/umap
     """
-    estimator, run_dir, info = load_run(run)
-    ds = input_for_run(info, data, split=split.value, label_column=label_column)
-    folder = out if out is not None else run_dir
-    result = visualise(estimator, ds.X, ds.y, out=folder, method=method.value, max_points=max_points,
-                       feature_names=None if ds.columns is None or ds.is_image else list(ds.columns), grid_n=grid)
-    m = result.latent_map
-    summary: dict[str, Any] = {"data": ds.name, "split": split.value, "method": m.method, "n_points": len(m.coords),
-                               "latent_dim": m.latent_dim, "knn_k": 5, "knn_accuracy": m.knn_accuracy}
-    write_json(folder / "latent_map.json", summary)
-    # The report shows PNGs of the run folder and its immediate sub-folders only.
-    try:
-        inside = folder.resolve() == run_dir.resolve() or folder.resolve().parent == run_dir.resolve()
-    except OSError:
-        inside = False
-    report = write_report(run_dir) if inside and write_report is not None else None
-    names = ", ".join(p.name for p in result.files.values())
-    line = f"{ds.name}, {m.title}: {names} written to {folder}"
-    say(line + (f"; report {report}" if report else ""))
+    from aekit.apps.visualise import visualise_run
+    from aekit.report import write_report
+
+    result = visualise_run(run, data, out=out, method=method.value, split=split.value,  # type: ignore[arg-type]
+                           label_column=label_column, max_points=max_points, grid_n=grid,
+                           write_report=write_report)
+    names = ", ".join(p.name for p in result.visualisation.files.values())
+    say(f"{result.data_name}, {result.visualisation.latent_map.title}: {names} written to {result.folder}"
+        + (f"; report {result.report}" if result.report else ""))

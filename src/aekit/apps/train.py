@@ -1,0 +1,268 @@
+"""Train an autoencoder into a run folder: the work behind ``aekit train`` and ``aekit demo``.
+
+:func:`train_run` strings the library together: split the data (:mod:`aekit.data.splits`)
+-> build the estimator (:data:`aekit.apps._families.MODELS`) -> ``fit`` -> ``save`` ->
+history, metrics (:mod:`aekit.metrics`), figures (:mod:`aekit.plots`) and each family's
+extras (:data:`aekit.apps._families.FAMILY_EXTRAS`) -> the report, if a writer is given.
+
+Example
+-------
+>>> from aekit.apps.train import train_run                      # doctest: +SKIP
+>>> from aekit.report import write_report
+>>> result = train_run("table.csv", "runs/t", model="dense", params={"latent_dim": 4, "epochs": 30},
+...                    label_column="label", write_report=write_report)
+>>> result.metrics["test_mse"], result.report
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+import numpy as np
+
+from aekit.apps._families import (MODELS, family_files, family_metrics, is_series, make_estimator, sequence_files,
+                                  write_reconstructions_png)
+from aekit.data.dataset import Dataset
+from aekit.data.splits import load_series_train_test, load_train_test, source_name
+from aekit.estimators._params import defaults
+from aekit.io.run_dir import check_run_dir, create_run_dir, write_history_csv, write_json
+from aekit.metrics.reconstruction import reconstruction_metrics
+from aekit.plots.training import plot_history
+from aekit.train.callbacks import ProgressBar
+
+ModelName = Literal["dense", "conv", "vae", "conv-vae", "recurrent"]
+
+
+class EstimatorParams(TypedDict, total=False):
+    """The estimator keywords a run may set, under the constructors' names (see
+    :data:`aekit.apps._families.MODELS` for which estimator takes which); the ones left
+    out keep that estimator's own default."""
+
+    latent_dim: int
+    model: str
+    hidden: tuple[int, ...]
+    channels: tuple[int, ...]
+    activation: str
+    code_activation: str | None
+    output: str
+    loss: str
+    noise: str | None
+    noise_level: float
+    sparsity: str | None
+    sparsity_weight: float | None
+    sparsity_target: float
+    sparsity_decay: float
+    contractive: float
+    center_inputs: bool
+    pretrain_epochs: int
+    beta: float
+    likelihood: str
+    kl_warmup: int
+    binarize: bool
+    cell: str
+    hidden_size: int
+    num_layers: int
+    window: int | None
+    stride: int
+    epochs: int
+    batch_size: int
+    lr: float
+    lr_schedule: str
+    early_stopping: int | None
+    validation_fraction: float
+    device: str
+    random_state: int | None
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What :func:`train_run` trained, measured and wrote.
+
+    Attributes
+    ----------
+    estimator : Autoencoder, VariationalAutoencoder or SequenceAutoencoder
+        The fitted model (also saved in ``run_dir``).
+    run_dir : Path
+    metrics : dict
+        The contents of ``metrics.json``: test and train reconstruction errors, the
+        family's measures, epochs, seconds, sizes.
+    files : dict of str to Path
+        Every file written, by name ("config", "history", "loss_curves", ...).
+    report : Path or None
+        ``report.html``, when a report writer was given.
+    start_epoch : int
+        Epochs already done before this call (a resumed run), else 0.
+    epochs_this_run : int
+    seconds_this_run : float
+    test_source : str
+        A sentence saying where the test data came from.
+    """
+
+    estimator: Any
+    run_dir: Path
+    metrics: dict[str, Any]
+    files: dict[str, Path]
+    report: Path | None
+    start_epoch: int
+    epochs_this_run: int
+    seconds_this_run: float
+    test_source: str
+
+
+def run_folder(data: str, model: str, latent_dim: int | None = None) -> Path:
+    """The default run folder ``runs/<data>-<model>-<latent_dim>`` (the model's own latent_dim if None)."""
+    if latent_dim is None:
+        latent_dim = defaults(MODELS[model].estimator.__name__)["latent_dim"]
+    return Path("runs") / f"{source_name(data)}-{model}-{latent_dim}"
+
+
+class _EpochCounter:
+    """Remembers where a (possibly resumed) fit started and how many epochs it ran."""
+
+    def __init__(self) -> None:
+        self.start_epoch = 0
+        self.epochs = 0
+
+    def on_train_begin(self, *, epochs: int, start_epoch: int, batches: int) -> None:
+        self.start_epoch = start_epoch
+
+    def on_epoch_end(self, record: dict[str, Any]) -> None:
+        self.epochs += 1
+
+
+def train_run(data: str, out: str | Path, *, model: ModelName = "dense",
+              params: EstimatorParams | Mapping[str, Any] | None = None, label_column: str | None = None,
+              resume: bool = False, overwrite: bool = False, progress: bool = True, validate_on_test: bool = False,
+              command: str = "train", write_report: Callable[[Path], Path] | None = None) -> TrainResult:
+    """Train model ``model`` on ``data`` and fill the run folder ``out``.
+
+    Writes ``config.json`` + ``model.safetensors`` (the model), ``checkpoint.safetensors``
+    (every epoch), ``history.csv``, ``metrics.json``, ``run.json`` (data and split),
+    ``loss_curves.png``, ``reconstructions.png``, each family's own files (see
+    :mod:`aekit.apps._families`) and, with ``write_report``, ``report.html``.
+
+    Parameters
+    ----------
+    data : str
+        A data-set name ("default", "mnist", ...) or a path (table, array, image folder;
+        one time series for ``model="recurrent"``). The split is
+        :func:`aekit.data.splits.load_train_test` (or ``load_series_train_test``).
+    out : str or Path
+        The run folder; refused if it holds a run, unless ``resume`` or ``overwrite``.
+        A folder created here is removed again if the run fails before training.
+    model : {"dense", "conv", "vae", "conv-vae", "recurrent"}, default="dense"
+        A key of :data:`aekit.apps._families.MODELS`.
+    params : EstimatorParams, optional
+        Estimator keywords; those left out keep the estimator's own defaults.
+    label_column : str, optional
+        A table's label column, left out of the features.
+    resume : bool, default=False
+        Continue from the checkpoint in ``out``; a finished run is not trained again
+        (its files are rewritten).
+    overwrite : bool, default=False
+        Replace the run in ``out``.
+    progress : bool, default=True
+        Show a progress bar.
+    validate_on_test : bool, default=False
+        Use the test split as validation data (its loss in the history).
+    command : str, default="train"
+        Recorded in ``run.json``.
+    write_report : callable, optional
+        Called with the finished run folder, returning the page it wrote, e.g.
+        :func:`aekit.report.write_report` (apps and report are sibling layers, so the
+        caller hands it in).
+
+    Returns
+    -------
+    TrainResult
+    """
+    out = Path(out)
+    estimator = make_estimator(model, dict(params or {}))
+    check_run_dir(out, overwrite=overwrite, resume=resume)  # refuse before any slow loading
+    first_steps = None
+    if is_series(estimator):
+        train, test, test_source, first_steps = load_series_train_test(
+            data, estimator.window, estimator.stride, label_column=label_column)
+    else:
+        train, test, test_source = load_train_test(data, label_column=label_column)
+    created = not out.exists()
+    run_dir = create_run_dir(out, overwrite=overwrite, resume=resume)
+    # run.json first: a run killed in its first epochs still says what it was.
+    record = {"command": command, "data": data, "model": model, "label_column": label_column,
+              "test_data": test_source, "validation_data": "test split" if validate_on_test else None,
+              "params": estimator.get_params()}
+    write_json(run_dir / "run.json", record)
+    try:
+        return _train_into(run_dir, estimator, model, train, test, test_source, first_steps, resume=resume,
+                           progress=progress, validate_on_test=validate_on_test, write_report=write_report)
+    except BaseException:
+        if created and {p.name for p in run_dir.iterdir()} <= {"run.json"}:  # nothing trained: leave no trace
+            (run_dir / "run.json").unlink(missing_ok=True)
+            run_dir.rmdir()
+        raise
+
+
+def _train_into(run_dir: Path, estimator: Any, model: str, train: Dataset, test: Dataset, test_source: str,
+                first_steps: np.ndarray | None, *, resume: bool, progress: bool, validate_on_test: bool,
+                write_report: Callable[[Path], Path] | None) -> TrainResult:
+    counter = _EpochCounter()
+    callbacks: list[Any] = [counter, *([ProgressBar()] if progress else [])]
+    t0 = time.perf_counter()
+    estimator.fit(train.X, validation_data=test.X if validate_on_test else None, checkpoint_dir=run_dir,
+                  resume=resume, callbacks=callbacks)
+    seconds = time.perf_counter() - t0
+
+    files = {"config": estimator.save(run_dir), "weights": run_dir / "model.safetensors",
+             "checkpoint": run_dir / "checkpoint.safetensors"}
+    history = list(estimator.history_)
+    files["history"] = write_history_csv(run_dir / "history.csv", history)
+    metrics = _metrics(estimator, model, train, test, history)
+    files["metrics"] = write_json(run_dir / "metrics.json", metrics)
+    files["run"] = run_dir / "run.json"
+
+    loss = metrics.get("loss")
+    latent = estimator.spec_.latent_dim
+    title = f"{model} autoencoder on {train.name}" + (f", {loss.upper()} loss" if loss else "")
+    if history:
+        files["loss_curves"] = plot_history(history, run_dir / "loss_curves.png", title=title)
+    if first_steps is not None:
+        files.update(sequence_files(
+            run_dir, estimator, test, first_steps,
+            title=f"Test windows (solid) and their reconstructions (dashed), latent_dim={latent}"))
+    else:
+        sample = test.X[:10]
+        files["reconstructions"] = write_reconstructions_png(
+            run_dir / "reconstructions.png", test, sample, estimator.predict(sample),
+            title=f"Test samples (top) and their reconstructions (bottom), latent_dim={latent}")
+    files.update(family_files(run_dir, estimator, test, title))
+    report = write_report(run_dir) if write_report is not None else None
+    return TrainResult(estimator=estimator, run_dir=run_dir, metrics=metrics, files=files, report=report,
+                       start_epoch=counter.start_epoch, epochs_this_run=counter.epochs,
+                       seconds_this_run=seconds, test_source=test_source)
+
+
+def _metrics(estimator: Any, model: str, train: Dataset, test: Dataset,
+             history: list[dict[str, Any]]) -> dict[str, Any]:
+    """metrics.json: reconstruction errors on test and train, the family's measures, the run's size."""
+    loss = estimator.get_params().get("loss")  # a VAE's loss is the ELBO, a recurrent one's MSE
+    metrics: dict[str, Any] = {"data": train.name, "model": model, **({"loss": loss} if loss else {})}
+    metrics.update(reconstruction_metrics(estimator, test.X, "test_"))
+    metrics.update(reconstruction_metrics(estimator, train.X, "train_"))
+    metrics.update(family_metrics(estimator, test.X, "test_"))
+    last = history[-1] if history else {}
+    metrics["train_loss_final"] = last.get("loss")
+    if "val_loss" in last:
+        metrics["val_loss_final"] = last["val_loss"]
+    metrics.update({
+        "epochs_run": len(history),
+        "seconds": float(sum(r.get("seconds", 0.0) for r in history)),  # every epoch, across resumes
+        "n_train": len(train),
+        "n_test": len(test),
+        "latent_dim": int(estimator.spec_.latent_dim),
+        "n_parameters": int(sum(p.numel() for p in estimator.module_.parameters())),
+    })
+    return metrics
