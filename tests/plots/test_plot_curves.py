@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.path import Path as MplPath
 from PIL import Image
 
 import aekit.plots.curves as curves
@@ -90,9 +91,28 @@ def test_single_epoch_uses_markers(tmp_path, captured):
     assert captured[0].axes[0].lines[0].get_marker() == "o"
 
 
-def test_missing_validation_epochs_leave_gaps(tmp_path):
-    history = {"train_loss": [0.3, 0.2, 0.1], "val_loss": [np.nan, 0.25, np.nan]}
+def _drawn(line):
+    """The points and the segments a line actually draws (NaNs removed, as the renderer does)."""
+    path = line.get_path().cleaned(remove_nans=True)
+    points, segments, previous = [], [], None
+    for vertex, code in zip(path.vertices.tolist(), path.codes.tolist()):
+        if code == MplPath.LINETO:
+            segments.append((previous[0], vertex[0]))
+        if code in (MplPath.MOVETO, MplPath.LINETO):
+            points.append(vertex[0])
+        previous = vertex
+    return points, segments
+
+
+def test_missing_validation_epochs_leave_gaps(tmp_path, captured):
+    history = {"train_loss": [0.3, 0.2, 0.15, 0.1], "val_loss": [0.35, np.nan, 0.25, np.nan]}
     _png_size(plot_loss_curves(history, tmp_path / "gaps.png"))
+    lines = {line.get_label(): line for line in captured[0].axes[0].lines}
+    assert _drawn(lines["train_loss"]) == ([1.0, 2.0, 3.0, 4.0], [(1.0, 2.0), (2.0, 3.0), (3.0, 4.0)])
+    # validation is drawn at epochs 1 and 3 only, with no segment bridging the missing epoch 2
+    assert _drawn(lines["val_loss"]) == ([1.0, 3.0], [])
+    assert lines["val_loss"].get_marker() == "o"  # so the isolated epochs still show
+    assert "best val_loss (epoch 3)" in lines
 
 
 @pytest.mark.parametrize(

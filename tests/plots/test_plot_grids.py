@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+import aekit.plots.grids as grids
 from aekit.errors import InputError
 from aekit.plots import plot_image_grid, plot_reconstructions
 
@@ -15,6 +16,20 @@ def _png_size(path):
         image.verify()
     with Image.open(path) as image:
         return image.size
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """The Figure each call saves, to check what was drawn, not only that a file exists."""
+    figures = []
+    save = grids._atomic_savefig
+
+    def keep(fig, path):
+        figures.append(fig)
+        return save(fig, path)
+
+    monkeypatch.setattr(grids, "_atomic_savefig", keep)
+    return figures
 
 
 @pytest.fixture
@@ -67,12 +82,30 @@ def test_a_table_falls_back_to_feature_profiles(tmp_path):
 
 
 @pytest.mark.parametrize("n_features", [3, 100])
-def test_table_fallback_handles_few_and_many_features(tmp_path, n_features):
+def test_table_fallback_handles_few_and_many_features(tmp_path, captured, n_features):
     frame = pd.DataFrame(
         np.random.default_rng(1).random((6, n_features)),
         columns=[f"col_{i}" for i in range(n_features)],
     )
-    _png_size(plot_reconstructions(frame, frame.to_numpy(), tmp_path / "t.png", n=2))
+    x_hat = frame.to_numpy() * 0.5
+    _png_size(plot_reconstructions(frame, x_hat, tmp_path / "t.png", n=2))
+    axes = captured[0].axes
+    assert len(axes) == 2  # one panel per shown row
+    for i, ax in enumerate(axes):
+        if n_features == 3:  # few: paired bars of each feature, named on the axis
+            heights = [bar.get_height() for bar in ax.patches]
+            np.testing.assert_allclose(heights, np.r_[frame.to_numpy()[i], x_hat[i]])
+            assert not ax.lines[1:]  # only the zero line, no profiles
+        else:  # many: two profile lines over every feature
+            original, reconstruction = ax.get_lines()[:2]
+            np.testing.assert_allclose(original.get_ydata(), frame.to_numpy()[i])
+            np.testing.assert_allclose(reconstruction.get_ydata(), x_hat[i])
+            assert not ax.patches
+    labels = [t.get_text() for t in axes[-1].get_xticklabels()]
+    if n_features == 3:
+        assert labels == ["col_0", "col_1", "col_2"]
+    else:
+        assert not any(label.startswith("col_") for label in labels)  # 100 names would not fit
 
 
 def test_grid_labels_and_single_image(tmp_path, images):
