@@ -1,0 +1,432 @@
+"""Generate images with a trained autoencoder: samples, interpolations, latent traversals.
+
+- **Samples.** A :class:`aekit.VariationalAutoencoder` can decode draws from its prior
+  N(0, I) (``sampler="prior"``). Every autoencoder, deterministic ones included, can decode
+  draws from a density fitted to its training codes (``sampler="gmm"``): a Gaussian mixture
+  on ``transform(X_train)``, the ex-post density estimation of Ghosh et al. (2020), which
+  also often beats a VAE's own prior because the aggregate posterior is not N(0, I).
+- **Interpolations** between two images' codes, linear (``lerp``) or spherical (``slerp``,
+  White 2016: keeps the norm of equal-norm endpoints, where a straight line through a
+  Gaussian's interior passes through codes the decoder rarely saw).
+- **Latent traversals**: vary one code dimension at a time around an image's code.
+- **A classical baseline**, :func:`pca_gaussian_samples`: a Gaussian fitted in PCA space
+  with as many components as the model has code dimensions, sampled and projected back, so
+  users see what the autoencoder buys.
+
+Everything takes ``random_state`` and gives the same images for the same seed.
+:func:`generate` runs them together, writes PNG grids and ``.npy`` arrays, and returns a
+:class:`GenerateResult`.
+
+References
+----------
+P. Ghosh, M. S. M. Sajjadi, A. Vergari, M. Black, B. Schölkopf, "From variational to
+deterministic autoencoders", ICLR 2020. T. White, "Sampling generative networks",
+arXiv:1609.04468, 2016.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.mixture import GaussianMixture
+
+from aekit.errors import InputError, NotFittedError
+from aekit.plots.grids import plot_image_grid
+
+SAMPLERS: tuple[str, ...] = ("prior", "gmm")
+METHODS: tuple[str, ...] = ("linear", "spherical")
+
+
+# ---------------------------------------------------------------------------- checks
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise InputError(f"{name} must be a positive int (> 0), got {value!r}.")
+    return int(value)
+
+
+def _input_shape(model: Any) -> tuple[int, ...]:
+    shape = getattr(model, "input_shape_", None)
+    if shape is None or not hasattr(model, "transform") or not hasattr(model, "inverse_transform"):
+        raise NotFittedError(f"{type(model).__name__} is not a fitted aekit autoencoder; fit it (or aekit.load a run "
+                             "folder) before generating with it.")
+    return tuple(int(s) for s in shape)
+
+
+def _check_data(model: Any, X: Any, what: str = "X") -> np.ndarray:
+    """X as ``(N, *input_shape_)``, refused with the sizes when its images do not fit the model."""
+    shape = _input_shape(model)
+    arr = np.asarray(X)
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    arr = arr.astype(np.float32, copy=False)
+    per = int(np.prod(shape))
+    if arr.ndim >= 1 and int(np.prod(arr.shape[1:])) == per and arr.ndim > 1:
+        arr = arr.reshape(len(arr), *shape)
+    elif int(np.prod(arr.shape)) == per:
+        arr = arr.reshape(1, *shape)
+    else:
+        raise InputError(f"{what} holds samples of shape {arr.shape[1:]}, but the model was trained on samples of "
+                         f"shape {shape} ({per} values); resize the images to the model's size or train a model on "
+                         "images of this size.")
+    if len(arr) == 0:
+        raise InputError(f"{what} holds no samples (length 0).")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{what} holds NaN or infinite values; drop or replace those samples.")
+    return arr
+
+
+def _image_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    if len(shape) >= 2:
+        return shape
+    side = int(round(shape[0] ** 0.5))
+    if side * side != shape[0]:
+        raise InputError(f"samples of {shape[0]} values are not square images, so no image grid can be drawn; "
+                         "save the arrays only (out=None) or train on (N, C, H, W) images.")
+    return (1, side, side)
+
+
+# ---------------------------------------------------------------------------- samplers
+@dataclass(frozen=True)
+class CodeDensity:
+    """A Gaussian mixture over an autoencoder's training codes (Ghosh et al. 2020).
+
+    Attributes
+    ----------
+    mixture : sklearn.mixture.GaussianMixture
+        Fitted on ``model.transform(X)`` with full covariances.
+    """
+
+    mixture: GaussianMixture
+
+    def sample(self, n: int, random_state: int | np.random.Generator | None = None) -> np.ndarray:
+        """``n`` codes drawn from the mixture, ``(n, latent_dim)``; seeded by ``random_state`` alone."""
+        n = _positive_int("n", n)
+        gm, rng = self.mixture, np.random.default_rng(random_state)
+        comp = rng.choice(len(gm.weights_), size=n, p=gm.weights_ / gm.weights_.sum())
+        chol = np.linalg.cholesky(gm.covariances_)  # (K, d, d)
+        eps = rng.standard_normal((n, gm.means_.shape[1]))
+        return (gm.means_[comp] + np.einsum("nij,nj->ni", chol[comp], eps)).astype(np.float32)
+
+
+def fit_code_density(model: Any, X: Any, *, n_components: int = 10, random_state: int | None = 0) -> CodeDensity:
+    """Fit a Gaussian mixture to the codes of X (the training images, usually).
+
+    Parameters
+    ----------
+    model : fitted aekit autoencoder
+    X : array-like
+        Samples of the model's input shape.
+    n_components : int, default=10
+        Mixture components (at most the number of samples).
+    random_state : int, optional
+
+    Returns
+    -------
+    CodeDensity
+    """
+    n_components = _positive_int("n_components", n_components)
+    Z = np.asarray(model.transform(_check_data(model, X)), dtype=np.float64)
+    if n_components > len(Z):
+        raise InputError(f"n_components={n_components} exceeds the {len(Z)} samples in X; pass more samples or "
+                         "fewer components.")
+    gm = GaussianMixture(n_components, covariance_type="full", reg_covar=1e-5, random_state=random_state).fit(Z)
+    return CodeDensity(gm)
+
+
+def sample(model: Any, n: int, *, sampler: str = "gmm", X: Any = None, density: CodeDensity | None = None,
+           n_components: int = 10, random_state: int | None = None) -> np.ndarray:
+    """Decode ``n`` codes drawn from the prior or from a density fitted to the training codes.
+
+    Parameters
+    ----------
+    model : fitted aekit autoencoder
+    n : int
+        How many samples, > 0.
+    sampler : {"gmm", "prior"}, default="gmm"
+        "prior": N(0, I), variational autoencoders only. "gmm": a Gaussian mixture fitted
+        to ``transform(X)`` (or ``density``), for any autoencoder.
+    X : array-like, optional
+        Training samples for the mixture (needed for "gmm" unless ``density`` is given).
+    density : CodeDensity, optional
+        A mixture fitted before (:func:`fit_code_density`), to reuse.
+    n_components : int, default=10
+    random_state : int, optional
+        Seeds the draws (and the mixture's fit); the same seed gives the same samples.
+
+    Returns
+    -------
+    ndarray of shape (n, *input_shape_)
+
+    Raises
+    ------
+    aekit.errors.InputError
+        ``n`` <= 0, an unknown sampler, "prior" for a deterministic autoencoder, or "gmm"
+        without ``X`` or ``density``.
+    """
+    n = _positive_int("n", n)
+    _input_shape(model)
+    if sampler not in SAMPLERS:
+        raise InputError(f"sampler must be one of {', '.join(map(repr, SAMPLERS))}, got {sampler!r}.")
+    if sampler == "prior":
+        if not hasattr(model, "sample"):
+            raise InputError(f"sampler='prior' needs a VariationalAutoencoder; a {type(model).__name__} has no prior. "
+                             "Use sampler='gmm' (a mixture fitted to the training codes).")
+        return np.asarray(model.sample(n, random_state=random_state))
+    if density is None:
+        if X is None:
+            raise InputError("sampler='gmm' needs the training samples X (or a density from fit_code_density) to fit "
+                             "the mixture to their codes.")
+        density = fit_code_density(model, X, n_components=n_components, random_state=random_state)
+    return np.asarray(model.inverse_transform(density.sample(n, random_state)))
+
+
+def pca_gaussian_samples(X: Any, n: int, *, n_components: int, random_state: int | None = None) -> np.ndarray:
+    """The classical baseline: a Gaussian in PCA space, sampled and projected back.
+
+    PCA with ``n_components`` components (match the autoencoder's code size), a
+    Gaussian with the component variances (PCA scores are uncorrelated), draws decoded by
+    ``inverse_transform`` and clipped to the data's range.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, ...)
+        Training samples.
+    n : int
+        How many samples, > 0.
+    n_components : int
+    random_state : int, optional
+
+    Returns
+    -------
+    ndarray of shape (n, *X.shape[1:])
+    """
+    n = _positive_int("n", n)
+    n_components = _positive_int("n_components", n_components)
+    arr = np.asarray(X, dtype=np.float64)
+    flat = arr.reshape(len(arr), -1)
+    if n_components > min(flat.shape):
+        raise InputError(f"n_components={n_components} exceeds min(n_samples, n_features)={min(flat.shape)}.")
+    pca = PCA(n_components, random_state=random_state).fit(flat)
+    rng = np.random.default_rng(random_state)
+    z = rng.standard_normal((n, n_components)) * np.sqrt(pca.explained_variance_)
+    out = np.clip(pca.inverse_transform(z), flat.min(), flat.max())
+    return out.reshape(n, *arr.shape[1:]).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------- paths in code space
+def lerp(za: Any, zb: Any, t: Any) -> np.ndarray:
+    """``(1 − t) za + t zb`` for each t: ``(len(t), d)``."""
+    a, b, t = np.asarray(za, np.float64), np.asarray(zb, np.float64), np.asarray(t, np.float64)[:, None]
+    return (1.0 - t) * a + t * b
+
+
+def slerp(za: Any, zb: Any, t: Any) -> np.ndarray:
+    """Spherical interpolation: ``sin((1−t)ω)/sin ω · za + sin(tω)/sin ω · zb`` with ω the angle
+    between the codes; linear when they are (nearly) parallel. ``(len(t), d)``."""
+    a, b, t = np.asarray(za, np.float64), np.asarray(zb, np.float64), np.asarray(t, np.float64)[:, None]
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0:
+        return lerp(a, b, t[:, 0])
+    omega = np.arccos(np.clip(a @ b / (na * nb), -1.0, 1.0))
+    if np.sin(omega) < 1e-6:
+        return lerp(a, b, t[:, 0])
+    return (np.sin((1.0 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+
+
+def _endpoint(model: Any, v: Any, X: Any, name: str) -> np.ndarray:
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        if X is None:
+            raise InputError(f"{name}={v} is an index, so pass the samples X it indexes.")
+        n = len(X)
+        if not -n <= v < n:
+            raise InputError(f"{name}={v} is out of range for X of {n} samples; use an index in [0, {n - 1}].")
+        v = np.asarray(X)[v]
+    return _check_data(model, v, what=name)
+
+
+def interpolate(model: Any, a: Any, b: Any, steps: int = 8, *, method: str = "linear", X: Any = None) -> np.ndarray:
+    """Decode ``steps`` codes on the path from ``a``'s code to ``b``'s, both ends included.
+
+    Parameters
+    ----------
+    model : fitted aekit autoencoder
+    a, b : int or array-like
+        Two images, or indices into ``X``.
+    steps : int, default=8
+        Points on the path, >= 2.
+    method : {"linear", "spherical"}, default="linear"
+    X : array-like, optional
+        The samples ``a`` and ``b`` index.
+
+    Returns
+    -------
+    ndarray of shape (steps, *input_shape_)
+        The first and last are the reconstructions of ``a`` and ``b``.
+
+    Raises
+    ------
+    aekit.errors.InputError
+        An index out of range, images of another size than the model's, ``steps`` < 2 or
+        an unknown method.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise InputError(f"steps must be an int >= 2 (both ends are included), got {steps!r}.")
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}.")
+    xa, xb = _endpoint(model, a, X, "a"), _endpoint(model, b, X, "b")
+    za, zb = (np.asarray(model.transform(x), np.float64)[0] for x in (xa, xb))
+    t = np.linspace(0.0, 1.0, int(steps))
+    Z = lerp(za, zb, t) if method == "linear" else slerp(za, zb, t)
+    return np.asarray(model.inverse_transform(Z.astype(np.float32)))
+
+
+def traverse(model: Any, X: Any, *, index: int = 0, dims: Any = None, steps: int = 7, span: float = 2.0) -> np.ndarray:
+    """Vary one code dimension at a time around the code of ``X[index]``.
+
+    Dimension ``j`` moves over ``z_j ± span · s_j`` in ``steps`` points, with ``s_j`` the
+    standard deviation of that dimension over the codes of ``X`` (1 for a VAE's prior
+    scale would ignore collapsed dimensions; the data's spread shows what each one does).
+
+    Parameters
+    ----------
+    model : fitted aekit autoencoder
+    X : array-like
+        Samples: the spread of their codes sets the range, ``X[index]`` the centre.
+    index : int, default=0
+    dims : sequence of int, optional
+        Code dimensions to traverse; default all (at most the first 16).
+    steps : int, default=7
+    span : float, default=2.0
+        Half-width of the range in standard deviations, > 0.
+
+    Returns
+    -------
+    ndarray of shape (len(dims), steps, *input_shape_)
+    """
+    steps = _positive_int("steps", steps)
+    if not (isinstance(span, (int, float, np.floating)) and np.isfinite(span) and span > 0):
+        raise InputError(f"span must be a positive number of standard deviations, got {span!r}.")
+    data = _check_data(model, X)
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not -len(data) <= index < len(data):
+        raise InputError(f"index={index!r} is out of range for X of {len(data)} samples; use an index in "
+                         f"[0, {len(data) - 1}].")
+    Z = np.asarray(model.transform(data), np.float64)
+    d = Z.shape[1]
+    dims = list(range(min(d, 16))) if dims is None else [int(j) for j in dims]
+    bad = [j for j in dims if not 0 <= j < d]
+    if bad or not dims:
+        raise InputError(f"dims {bad or dims} are not code dimensions; the code has {d}: use values in [0, {d - 1}].")
+    spread = Z.std(axis=0)
+    offsets = np.linspace(-span, span, steps)
+    codes = np.repeat(Z[index][None, None], len(dims), axis=0).repeat(steps, axis=1)  # (len(dims), steps, d)
+    for row, j in enumerate(dims):
+        codes[row, :, j] = Z[index, j] + offsets * spread[j]
+    out = np.asarray(model.inverse_transform(codes.reshape(-1, d).astype(np.float32)))
+    return out.reshape(len(dims), steps, *out.shape[1:])
+
+
+# ---------------------------------------------------------------------------- the app
+@dataclass(frozen=True)
+class GenerateResult:
+    """What :func:`generate` made.
+
+    Attributes
+    ----------
+    samples : ndarray of shape (n, *input_shape_)
+        Decoded draws from the chosen sampler.
+    baseline : ndarray of shape (n, *input_shape_)
+        Draws from the PCA-Gaussian baseline with as many components as the code.
+    interpolations : dict of str to ndarray
+        ``"linear"`` and ``"spherical"`` paths of ``steps`` images (empty without
+        ``interpolate``).
+    traversal : ndarray or None
+        ``(dims, steps, *input_shape_)``, with ``traverse=True``.
+    paths : dict of str to Path
+        The PNG grids and ``.npy`` arrays written.
+    """
+
+    samples: np.ndarray
+    baseline: np.ndarray
+    interpolations: dict[str, np.ndarray] = field(default_factory=dict)
+    traversal: np.ndarray | None = None
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_components: int = 10,
+             interpolate_pair: tuple[int, int] | None = None, steps: int = 8, traverse_dims: bool = False,
+             out: str | os.PathLike[str] | None = None, random_state: int | None = 0) -> GenerateResult:
+    """Samples, optional interpolation and traversal grids, and the PCA-Gaussian baseline.
+
+    Parameters
+    ----------
+    model : fitted aekit autoencoder
+    X : array-like
+        The training samples: the mixture, the baseline and traversals are fitted on them,
+        and ``interpolate_pair`` indexes them.
+    n : int, default=64
+    sampler : {"gmm", "prior"}, default="gmm"
+    n_components : int, default=10
+    interpolate_pair : (int, int), optional
+        Indices I, J into X: write linear and spherical interpolations between them.
+    steps : int, default=8
+    traverse_dims : bool, default=False
+        Write a traversal of each code dimension (at most 16) around ``X[0]``.
+    out : path, optional
+        Folder for ``samples.png``/``.npy``, ``baseline_pca.png``/``.npy``,
+        ``interpolation.png``/``.npy`` and ``traversal.png``/``.npy``.
+    random_state : int, optional
+
+    Returns
+    -------
+    GenerateResult
+    """
+    data = _check_data(model, X)
+    shape = _input_shape(model)
+    samples = sample(model, n, sampler=sampler, X=data, n_components=n_components, random_state=random_state)
+    Z_dim = int(np.asarray(model.transform(data[:1])).shape[1])
+    baseline = pca_gaussian_samples(data, n, n_components=min(Z_dim, *data.reshape(len(data), -1).shape),
+                                    random_state=random_state)
+    paths_ = {}
+    interps: dict[str, np.ndarray] = {}
+    if interpolate_pair is not None:
+        i, j = interpolate_pair
+        for method in METHODS:
+            interps[method] = interpolate(model, i, j, steps, method=method, X=data)
+    trav = traverse(model, data, steps=steps) if traverse_dims else None
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        img = _image_shape(shape)
+        ncols = int(np.ceil(np.sqrt(n)))
+        for name, arr, title in (("samples", samples, f"{sampler} samples"),
+                                 ("baseline_pca", baseline, f"PCA-Gaussian baseline ({Z_dim} components)")):
+            np.save(folder / f"{name}.npy", arr)
+            paths_[f"{name}_npy"] = folder / f"{name}.npy"
+            paths_[name] = plot_image_grid(arr.reshape(len(arr), -1), folder / f"{name}.png", ncols=ncols,
+                                           title=title, image_shape=img)
+        if interps:
+            both = np.stack([interps["linear"], interps["spherical"]])
+            np.save(folder / "interpolation.npy", both)
+            paths_["interpolation_npy"] = folder / "interpolation.npy"
+            labels = ["linear"] + [""] * (steps - 1) + ["spherical"] + [""] * (steps - 1)
+            paths_["interpolation"] = plot_image_grid(both.reshape(2 * steps, -1), folder / "interpolation.png",
+                                                      ncols=steps, labels=labels, image_shape=img,
+                                                      title=f"interpolation {interpolate_pair[0]} -> "
+                                                            f"{interpolate_pair[1]}")
+        if trav is not None:
+            np.save(folder / "traversal.npy", trav)
+            paths_["traversal_npy"] = folder / "traversal.npy"
+            labels = [f"z{j}" if k == 0 else "" for j in range(trav.shape[0]) for k in range(steps)]
+            paths_["traversal"] = plot_image_grid(trav.reshape(-1, int(np.prod(shape))), folder / "traversal.png",
+                                                  ncols=steps, labels=labels, image_shape=img,
+                                                  title="latent traversals (±2 sd per dimension)")
+    return GenerateResult(samples=samples, baseline=baseline, interpolations=interps, traversal=trav, paths=paths_)
+
+
+__all__ = ["METHODS", "SAMPLERS", "CodeDensity", "GenerateResult", "fit_code_density", "generate", "interpolate",
+           "lerp", "pca_gaussian_samples", "sample", "slerp", "traverse"]
