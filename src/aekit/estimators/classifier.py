@@ -291,7 +291,7 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
         ae = self._fit_autoencoder(X, X_unlabelled)
         if self.encoder_init == "random":
             with seeded(self.random_state):
-                ae.module_.reset_parameters()  # type: ignore[operator]
+                ae.module_.reset_parameters()
         self.autoencoder_ = ae
         encoder = ae.encoder_module()
         Xs = ae.network_input(X)  # scaled, in the module's input shape
