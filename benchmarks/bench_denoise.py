@@ -42,9 +42,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import pickle
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
 
-from _report import machine, write_section
+from _report import cpu, write_section
 from aekit.apps.denoise import median3, train_denoiser
 from aekit.data.corruption import add_noise
 from aekit.data.mnist import load_mnist
@@ -195,6 +197,11 @@ def run_set(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             "n": (len(X_train), len(X_tune), len(X_test))}
 
 
+def _run_set_job(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    torch.set_num_threads(args.threads)
+    return run_set(kind, args)
+
+
 def _best(res: dict[str, Any], aekit: bool) -> tuple[str, float]:
     cands = [(r["psnr"], k) for k, r in res.items() if k != "noisy input" and k.startswith("aekit") == aekit]
     p, k = max(cands)
@@ -206,7 +213,9 @@ def report(results: dict[str, Any], args: argparse.Namespace, argv: list[str], t
     n_train, n_tune, n_test = next(iter(results.values()))["n"]
     lines = ["## Denoising: aekit against the classical filters (MNIST, Fashion-MNIST)", "",
              f"Command: `{command}`  ",
-             f"Machine: {machine()}; whole run {total_s / 60:.0f} min.  ",
+             f"Machine: {cpu()}, torch {torch.__version__}, {args.threads} thread(s) per data set, the data sets in "
+             f"parallel processes; whole run "
+             f"{total_s / 60:.0f} min.  ",
              f"aekit trained on the first {n_train:,} training images ({args.epochs} epochs, batch {args.batch_size}, "
              f"Adam {args.lr:g}, "
              f"cosine schedule, seed 0); residual network = DnCNN depth {args.depth}, width {args.width} "
@@ -287,16 +296,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--width", type=int, default=24)
     ap.add_argument("--sets", default="mnist,fashion-mnist")
     ap.add_argument("--no-bm3d", action="store_true")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per data set")
+    ap.add_argument("--jobs", type=int, default=2, help="data sets run in parallel processes")
+    ap.add_argument("--results", default="/tmp/bench_denoise_results.pkl",
+                    help="where the raw results are kept, to rebuild the report with --from-results")
+    ap.add_argument("--from-results", action="store_true", help="only rebuild the report from --results")
     ap.add_argument("--quick", action="store_true", help="tiny smoke run; writes nothing unless --write")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args(argv)
     if args.quick:
         args.n_train, args.n_tune, args.n_test, args.epochs = 300, 20, 40, 1
-    torch.set_num_threads(args.threads)
-    t0 = time.perf_counter()
-    results = {kind: run_set(kind, args) for kind in args.sets.split(",")}
-    lines = report(results, args, argv, time.perf_counter() - t0)
+    if args.from_results:
+        with open(args.results, "rb") as f:
+            results, total_s = pickle.load(f)
+    else:
+        t0 = time.perf_counter()
+        kinds = args.sets.split(",")
+        with ProcessPoolExecutor(max_workers=max(1, min(args.jobs, len(kinds)))) as pool:
+            results = dict(zip(kinds, pool.map(_run_set_job, kinds, [args] * len(kinds))))
+        total_s = time.perf_counter() - t0
+        with open(args.results, "wb") as f:
+            pickle.dump((results, total_s), f)
+    lines = report(results, args, argv, total_s)
     print("\n".join(lines))
     if not args.quick or args.write:
         figure(results)

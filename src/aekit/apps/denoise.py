@@ -212,7 +212,7 @@ def _square(n: int) -> tuple[int, int, int]:
 def train_denoiser(X: Any, *, noise: str = "gaussian", level: float | tuple[float, float] = 0.3,
                    model: str = "residual", depth: int = 8, width: int = 48, latent_dim: int = 32,
                    epochs: int = 10, batch_size: int = 128, lr: float = 1e-3, lr_schedule: str = "cosine",
-                   image_shape: Sequence[int] | None = None, device: str = "cpu", random_state: int | None = 0,
+                   image_shape: Sequence[int] | None = None, device: str = "auto", random_state: int | None = 0,
                    verbose: bool = False) -> Denoiser:
     """Train a denoiser for one noise model on clean images.
 
@@ -241,8 +241,9 @@ def train_denoiser(X: Any, *, noise: str = "gaussian", level: float | tuple[floa
         For the residual network (the autoencoders use their own default).
     image_shape : tuple of int, optional
         ``(C, H, W)`` for flat rows.
-    device : str, default="cpu"
-        "cpu", "cuda", or "auto" (cuda, then mps, then cpu).
+    device : str, default="auto"
+        "auto" (cuda, then mps, then cpu), "cpu" or "cuda"; the trained network is moved
+        back to the CPU.
     random_state : int or None, default=0
         Seeds the initial weights and the noise; the same seed gives the same model.
     verbose : bool, default=False
