@@ -25,6 +25,7 @@ from aekit.data.scaling import Scaler
 from aekit.errors import InputError, ModelFileError
 from aekit.estimators._params import training_doc
 from aekit.io.model_file import save_model
+from aekit.io.onnx_export import OnnxExport
 from aekit.models.blocks import upgrade_uncentred_state
 from aekit.models.registry import build, canonical_kind, spec_from_dict, spec_to_dict
 from aekit.train.config import TrainConfig
@@ -212,6 +213,39 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator):
         Load it back with :func:`aekit.load` (JSON and raw tensors: no pickle).
         """
         return save_model(folder, *self._state())
+
+    def to_onnx(self, folder: str | Path) -> OnnxExport:
+        """Export the fitted network as ONNX graphs that take and give raw units.
+
+        Writes ``folder/encoder.onnx`` (what :meth:`transform` computes: input ``x`` ->
+        code ``z``; a VAE's posterior mean), ``folder/decoder.onnx`` (what
+        ``inverse_transform`` computes: ``z`` -> ``x_hat``) and ``folder/model.onnx``
+        (``predict``: ``x`` -> ``x_hat``). The input scaling fitted here is part of each
+        graph; the batch axis has any size; every file's ``metadata_props`` hold
+        ``aekit_version``, ``estimator``, ``model_kind``, ``input_shape`` (JSON, one
+        sample), ``latent_dim``, ``scaling`` and ``part``. A sequence autoencoder's graphs
+        take full windows of its training length, ``(B, T, C)``. Needs the ``onnx`` package
+        (``pip install 'aekit[onnx]'``); run the files with ``onnxruntime``.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Created if missing; existing files of these names are replaced (atomically).
+
+        Returns
+        -------
+        OnnxExport
+            The three paths and the metadata.
+
+        Examples
+        --------
+        >>> files = ae.to_onnx("exported")                                # doctest: +SKIP
+        >>> import onnxruntime as ort                                     # doctest: +SKIP
+        >>> codes = ort.InferenceSession(str(files.encoder)).run(None, {"x": X})[0]  # doctest: +SKIP
+        """
+        from aekit.estimators._onnx import export_estimator  # onnx is optional: load it on use
+
+        return export_estimator(self, folder)
 
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
         tags = super().__sklearn_tags__()
