@@ -1,0 +1,401 @@
+"""Learned compression (ImageCompressor, .aek files) against JPEG, WebP, PNG, PCA and a plain autoencoder.
+
+On the MNIST and Fashion-MNIST test sets (10,000 images each, 28x28 grey):
+
+* aekit: one ImageCompressor per rate, trained on the first ``--train-images`` training
+  images; the first (smallest) lambda for ``--epochs`` epochs, each next lambda continues
+  from the previous one (``warm_start``) for ``--epochs-step`` epochs. Rate = the whole
+  .aek file (80-byte header, per-image lengths, payload) in bits / (10,000 x 784).
+  Every file is decoded again in a fresh Python process (``subprocess``) and compared
+  with the in-process decode: latents and images must be bit-identical.
+* JPEG (Pillow, quality 5-95) and WebP (Pillow, lossy, method 6, quality 0-100), measured
+  three ways: (a) whole file per image; (b) entropy-coded payload only: JPEG's bytes
+  between the end of the SOS header and EOI (no tables or headers), WebP's VP8 partitions
+  (the RIFF/chunk headers and the 10-byte VP8 frame header removed); (c) one file per
+  mosaic of 10 x 10 images (headers amortised over 100 images).
+* PNG, lossless (optimize=True), one file per image and one per mosaic: the rate at which
+  nothing is lost.
+* PCA + uniform quantisation + the same entropy coder (learning-free transform): k
+  components of the training images, coefficients divided by a step and rounded, coded
+  with integer tables from the training set's histogram (aekit.io.entropy); the lower
+  envelope over k in {8, 16, 32, 64} and 8 steps.
+* The plain 784-32-784 autoencoder (aekit.models.dense, ReLU code, sigmoid output, MSE,
+  ``--ae-epochs`` epochs): its code as float32 (1,024 bits per image), float16 (512), and
+  uniformly quantised + entropy-coded like PCA (envelope over 8 steps).
+
+PSNR is over all pixels of the set (10 log10(255^2 / MSE)); SSIM (scikit-image, 7x7
+window, data_range 255) is the mean over the first ``--ssim-images`` images. BD-rate is
+Bjøntegaard's average rate difference at equal PSNR (log-rate against PSNR, piecewise
+cubic (PCHIP) interpolation, integrated over the PSNR range both curves cover; each curve
+reduced to its Pareto front first). Negative = aekit needs fewer bits.
+
+Run ``python benchmarks/bench_compress.py`` (writes the ``bench_compress`` section of
+BENCHMARKS.md and benchmarks/figures/compress_rd.png); ``--quick`` for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from scipy.interpolate import PchipInterpolator
+from skimage.metrics import structural_similarity
+
+from _report import machine, write_section
+from aekit.apps.compress import (bits_per_pixel, jpeg_payload, mosaic, pil_encode, psnr_uint8, unmosaic,
+                                 webp_payload)
+from aekit.data.idx import read_idx
+from aekit.estimators.compressor import ImageCompressor
+from aekit.io.entropy import EntropyCoder, EntropyTables, quantize_pmf
+from aekit.losses.objective import ReconstructionObjective
+from aekit.models.dense import DenseAE, DenseSpec
+from aekit.plots.rate_distortion import rate_distortion_figure, save_figure
+from aekit.train.config import TrainConfig
+from aekit.train.loop import fit_module
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+FIGURE = ROOT / "benchmarks" / "figures" / "compress_rd.png"
+SETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+JPEG_Q = (5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 95)
+WEBP_Q = (0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100)
+TARGET_JPEG, TARGET_WEBP = -50.0, -30.0
+
+
+# ---------------------------------------------------------------- measures
+def ssim_mean(clean: np.ndarray, decoded: np.ndarray, n: int) -> float:
+    return float(np.mean([structural_similarity(a, b, data_range=255, win_size=7)
+                          for a, b in zip(clean[:n], decoded[:n])]))
+
+
+def point(name: str, clean: np.ndarray, decoded: np.ndarray, n_bytes: float, args: argparse.Namespace,
+          **extra: Any) -> dict[str, Any]:
+    return {"codec": name, "bpp": bits_per_pixel(n_bytes, clean), "psnr": psnr_uint8(clean, decoded),
+            "ssim": ssim_mean(clean, decoded, args.ssim_images), **extra}
+
+
+def pareto(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """(rate, psnr) points that no other point beats on both (sorted by rate)."""
+    front: list[tuple[float, float]] = []
+    for r, q in sorted(points):
+        if np.isfinite(q) and (not front or q > front[-1][1]):
+            front.append((r, q))
+    return front
+
+
+def bd_rate(anchor: list[tuple[float, float]], test: list[tuple[float, float]]) -> float | None:
+    """Bjøntegaard delta rate (%) of ``test`` against ``anchor``; None without a common PSNR range."""
+    a, t = pareto(anchor), pareto(test)
+    if len(a) < 2 or len(t) < 2:
+        return None
+    lo, hi = max(a[0][1], t[0][1]), min(a[-1][1], t[-1][1])
+    if hi <= lo:
+        return None
+    grid = np.linspace(lo, hi, 200)
+    fa = PchipInterpolator([q for _, q in a], np.log([r for r, _ in a]))(grid)
+    ft = PchipInterpolator([q for _, q in t], np.log([r for r, _ in t]))(grid)
+    return float((np.exp(np.trapezoid(ft - fa, grid) / (hi - lo)) - 1) * 100)
+
+
+# ---------------------------------------------------------------- baselines
+def pillow_points(X: np.ndarray, codec: str, qualities: tuple[int, ...], args: argparse.Namespace) -> list[dict]:
+    out = []
+    payload_of = jpeg_payload if codec == "jpeg" else webp_payload
+    for q in qualities:
+        whole = payload = 0
+        decoded = np.empty_like(X)
+        t0 = time.perf_counter()
+        for i, x in enumerate(X):
+            data, decoded[i] = pil_encode(x, codec, q)
+            whole += len(data)
+            payload += payload_of(data)
+        seconds = time.perf_counter() - t0
+        mosaic_bytes, mosaic_dec = 0, []
+        for i in range(0, len(X), 100):
+            data, dec = pil_encode(mosaic(X[i:i + 100]), codec, q)
+            mosaic_bytes += len(data)
+            mosaic_dec.append(unmosaic(dec, 100, X.shape[1:]))
+        name = codec.upper() if codec == "jpeg" else "WebP"
+        out.append(point(f"{name} (a) file per image", X, decoded, whole, args, quality=q,
+                         images_per_s=len(X) / seconds))
+        out.append(point(f"{name} (b) payload only", X, decoded, payload, args, quality=q))
+        out.append(point(f"{name} (c) 10x10 mosaics", X, np.concatenate(mosaic_dec), mosaic_bytes, args, quality=q))
+        print(f"  {name} q={q}: " + ", ".join(f"{p['bpp']:.3f} bpp" for p in out[-3:]) + f", {out[-1]['psnr']:.2f} dB",
+              flush=True)
+    return out
+
+
+def png_points(X: np.ndarray) -> list[dict]:
+    per_image = sum(len(pil_encode(x, "png")[0]) for x in X)
+    mos = sum(len(pil_encode(mosaic(X[i:i + 100]), "png")[0]) for i in range(0, len(X), 100))
+    return [{"codec": "PNG file per image", "bpp": bits_per_pixel(per_image, X), "psnr": float("inf"), "ssim": 1.0},
+            {"codec": "PNG 10x10 mosaics", "bpp": bits_per_pixel(mos, X), "psnr": float("inf"), "ssim": 1.0}]
+
+
+def histogram_tables(codes: np.ndarray) -> EntropyTables:
+    """Integer tables (one channel per column of integer ``codes``) from counts + 1/2 (a Krichevsky–Trofimov prior)."""
+    rows = []
+    for col in codes.T:
+        lo, hi = int(col.min()), int(col.max())
+        hi = max(hi, lo + 1)
+        counts = np.bincount(col - lo, minlength=hi - lo + 1).astype(float) + 0.5
+        rows.append((lo, quantize_pmf(counts)))
+    width = max(len(r) for _, r in rows)
+    counts = np.zeros((len(rows), width), np.int32)
+    for i, (_, r) in enumerate(rows):
+        counts[i, :len(r)] = r
+    return EntropyTables(np.array([lo for lo, _ in rows], np.int32), counts,
+                         np.array([len(r) for _, r in rows], np.int32))
+
+
+def coded_bytes(codes: np.ndarray, tables: EntropyTables) -> int:
+    """Bytes of each row of integer ``codes`` entropy-coded as one record, plus its 1-2 byte length."""
+    coder = EntropyCoder(tables)
+    total = 0
+    for row in codes:
+        n = len(coder.encode(row.reshape(-1, 1, 1)))
+        total += n + (1 if n < 128 else 2)
+    return total
+
+
+def quantised_points(name: str, train_z: np.ndarray, test_z: np.ndarray, decode: Any, X: np.ndarray,
+                     steps: np.ndarray, args: argparse.Namespace, **extra: Any) -> list[dict]:
+    out = []
+    for step in steps:
+        q_train = np.rint(train_z / step).astype(np.int64)
+        q_test = np.rint(test_z / step).astype(np.int64)
+        tables = histogram_tables(q_train)
+        lo, hi = tables.offsets[None, :], (tables.offsets + tables.lengths - 1)[None, :]
+        q_test = np.clip(q_test, lo, hi)
+        n_bytes = coded_bytes(q_test, tables)
+        out.append(point(name, X, decode(q_test * step), n_bytes, args, step=float(step), **extra))
+    return out
+
+
+def pca_points(Xtr: np.ndarray, X: np.ndarray, args: argparse.Namespace) -> list[dict]:
+    from sklearn.decomposition import PCA
+
+    tr, te = Xtr.reshape(len(Xtr), -1) / 255.0, X.reshape(len(X), -1) / 255.0
+    out = []
+    for k in (8, 16, 32, 64):
+        pca = PCA(k, random_state=0).fit(tr)
+        ztr, zte = pca.transform(tr), pca.transform(te)
+        scale = ztr.std()
+
+        def decode(z: np.ndarray, pca: Any = pca) -> np.ndarray:
+            return np.clip(np.rint(pca.inverse_transform(z) * 255), 0, 255).astype(np.uint8).reshape(X.shape)
+
+        out += quantised_points(f"PCA-{k} + quantiser + coder", ztr, zte, decode, X,
+                                scale * np.geomspace(0.02, 1.0, 8), args, k=k)
+        print(f"  PCA k={k}: best {max(p['psnr'] for p in out[-8:]):.2f} dB", flush=True)
+    return out
+
+
+def dense_ae_points(Xtr: np.ndarray, X: np.ndarray, args: argparse.Namespace) -> list[dict]:
+    torch.manual_seed(0)
+    module = DenseAE(DenseSpec(n_features=784, latent_dim=32))
+    tr = torch.from_numpy(Xtr.reshape(len(Xtr), -1).astype(np.float32) / 255.0)
+    module.init_from_data(tr.mean(0))  # mean-image start, as the Autoencoder estimator does
+    fit_module(module, tr, ReconstructionObjective(loss="mse", output=getattr(module, "output", "sigmoid")),
+               TrainConfig(epochs=args.ae_epochs, batch_size=128, lr=1e-3, device="cpu", seed=0))
+    module.eval()
+    te = torch.from_numpy(X.reshape(len(X), -1).astype(np.float32) / 255.0)
+    with torch.no_grad():
+        ztr, zte = module.encode(tr).numpy(), module.encode(te).numpy()
+
+    def decode(z: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            x = module.decode(torch.from_numpy(np.asarray(z, np.float32))).numpy()
+        return np.clip(np.rint(x * 255), 0, 255).astype(np.uint8).reshape(X.shape)
+
+    out = [point("784-32-784 AE, float32 code", X, decode(zte), len(X) * 32 * 4, args),
+           point("784-32-784 AE, float16 code", X, decode(zte.astype(np.float16).astype(np.float32)),
+                 len(X) * 32 * 2, args)]
+    out += quantised_points("784-32-784 AE, quantised + coder", ztr, zte, decode, X,
+                            max(ztr.std(), 1e-3) * np.geomspace(0.02, 1.0, 8), args)
+    return out
+
+
+# ---------------------------------------------------------------- aekit
+_FRESH = """
+import sys, numpy as np, torch
+torch.set_num_threads(1)
+from aekit.estimators.compressor import ImageCompressor
+from aekit.io.model_file import load_model
+comp = ImageCompressor._from_saved(*load_model(sys.argv[1]))
+x, q = comp.decompress(sys.argv[2], return_latents=True)
+np.save(sys.argv[3], x); np.save(sys.argv[4], q)
+"""
+
+
+def aekit_points(Xtr: np.ndarray, X: np.ndarray, args: argparse.Namespace, work: Path) -> list[dict]:
+    out = []
+    comp = ImageCompressor(args.lambdas[0], latent_channels=args.latent_channels, hidden=args.hidden,
+                           stages=args.stages, warm_start=True, epochs=args.epochs, batch_size=args.batch_size,
+                           lr=args.lr, device="cpu", random_state=0)
+    for i, lam in enumerate(args.lambdas):
+        t0 = time.perf_counter()
+        comp.set_params(rate_lambda=lam, epochs=args.epochs if i == 0 else args.epochs_step).fit(Xtr)
+        train_s = time.perf_counter() - t0
+        folder = work / f"lambda_{lam:g}"
+        comp.save(folder)
+        t0 = time.perf_counter()
+        path = comp.compress_file(X, folder / "test.aek")
+        enc_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        decoded, q = comp.decompress(path, return_latents=True)
+        dec_s = time.perf_counter() - t0
+        subprocess.run([sys.executable, "-c", textwrap.dedent(_FRESH), str(folder), str(path),
+                        str(folder / "x.npy"), str(folder / "q.npy")], check=True)
+        exact = bool(np.array_equal(np.load(folder / "q.npy"), q) and np.array_equal(np.load(folder / "x.npy"),
+                                                                                      decoded))
+        p = point("aekit", X, decoded, path.stat().st_size, args, rate_lambda=lam, train_s=train_s,
+                  encode_per_s=len(X) / enc_s, decode_per_s=len(X) / dec_s, fresh_process_exact=exact,
+                  est_bpp=comp.history_[-1]["bpp"], n_images=len(X))
+        out.append(p)
+        np.save(work / f"decoded_{lam:g}.npy", decoded[:10])
+        print(f"  aekit lambda={lam:g}: {p['bpp']:.3f} bpp, {p['psnr']:.2f} dB, SSIM {p['ssim']:.3f}, "
+              f"train {train_s:.0f}s, exact in a fresh process: {exact}", flush=True)
+    return out
+
+
+# ---------------------------------------------------------------- report
+def curves_of(points: list[dict]) -> dict[str, list[tuple[float, float]]]:
+    curves: dict[str, list[tuple[float, float]]] = {}
+    for p in points:
+        name = p["codec"]
+        if name.startswith("PCA-"):
+            name = "PCA + quantiser + coder"
+        curves.setdefault(name, []).append((p["bpp"], p["psnr"]))
+    return curves
+
+
+def report(results: dict[str, dict], args: argparse.Namespace, argv: list[str]) -> list[str]:
+    cmd = "python benchmarks/bench_compress.py" + ("" if not argv else " " + shlex.join(argv))
+    lines = ["## Learned compression: `.aek` files against JPEG, WebP, PNG and PCA (`bench_compress.py`)", "",
+             f"Command: `{cmd}`. Machine: {machine()}, shared with other jobs (training ran at `nice 15`).", "",
+             f"aekit: `ImageCompressor` (Ballé 2017 factorized prior, {args.stages} stride-2 5x5 conv stages, "
+             f"{args.hidden} hidden / {args.latent_channels} latent channels, ReLU), trained on the first "
+             f"{args.train_images} training images of each set, batch {args.batch_size}, Adam {args.lr:g}; "
+             f"lambda {args.lambdas[0]:g} for {args.epochs} epochs, then each larger lambda continues the previous "
+             f"model (`warm_start`) for {args.epochs_step} epochs. Rates are whole `.aek` files (header, per-image "
+             "lengths, payload). Test sets: all 10,000 images unless stated. PSNR over all pixels; SSIM mean over "
+             f"the first {args.ssim_images} images. BD-rate: Bjøntegaard, log-rate vs PSNR, PCHIP, over the common "
+             "PSNR range (negative = aekit smaller).", ""]
+    all_curves: dict[str, dict[str, tuple[list[float], list[float]]]] = {}
+    verdicts = []
+    for key, res in results.items():
+        name = SETS[key]
+        pts = res["points"]
+        curves = curves_of(pts)
+        aek = curves.get("aekit", [])
+        lines += [f"### {name} (test, {res['n_test']} images)", "",
+                  "| codec | setting | bits/pixel | PSNR dB | SSIM |", "|---|---|---:|---:|---:|"]
+        for p in pts:
+            setting = ", ".join(f"{k}={p[k]:g}" for k in ("rate_lambda", "quality", "k", "step") if k in p)
+            lines.append(f"| {p['codec']} | {setting} | {p['bpp']:.3f} | {p['psnr']:.2f} | {p['ssim']:.3f} |")
+        lines += ["", "BD-rate of aekit (PSNR):", "", "| against | BD-rate |", "|---|---:|"]
+        bds: dict[str, float | None] = {}
+        for other, pts_other in curves.items():
+            if other == "aekit" or not all(np.isfinite(q) for _, q in pts_other):
+                continue
+            bds[other] = bd_rate(pts_other, aek)
+            lines.append(f"| {other} | {'no common PSNR range' if bds[other] is None else f'{bds[other]:+.1f}%'} |")
+        for codec, target in (("JPEG", TARGET_JPEG), ("WebP", TARGET_WEBP)):
+            vals = {k: v for k, v in bds.items() if k.startswith(codec)}
+            worst = None if not vals or any(v is None for v in vals.values()) else max(vals.values())
+            met = worst is not None and worst <= target
+            verdicts.append(f"{name}, vs {codec} (best of its three measurements): "
+                            f"{'n/a' if worst is None else f'{worst:+.1f}%'} (target <= {target:+.0f}%): "
+                            f"**{'met' if met else 'not met'}**")
+        ae = [p for p in pts if p["codec"] == "aekit"]
+        exact = all(p["fresh_process_exact"] for p in ae)
+        verdicts.append(f"{name}, fresh-process decode bit-exact on all {res['n_test']} test images at every rate: "
+                        f"**{'met' if exact and res['n_test'] == 10000 else 'not met'}**")
+        speed = ", ".join(f"lambda {p['rate_lambda']:g}: encode {p['encode_per_s']:.0f}/s, decode "
+                          f"{p['decode_per_s']:.0f}/s, trained {p['train_s']:.0f} s" for p in ae)
+        jpeg_speed = [p["images_per_s"] for p in pts if "images_per_s" in p]
+        lines += ["", f"Speed (images per second, one process, whole set): aekit {speed}; Pillow JPEG/WebP encode "
+                  f"+ decode {min(jpeg_speed):.0f}-{max(jpeg_speed):.0f}/s.", ""]
+        all_curves[name] = {k: ([r for r, _ in pareto(v)], [q for _, q in pareto(v)]) for k, v in curves.items()
+                            if all(np.isfinite(q) for _, q in v)}
+    fig = rate_distortion_figure(all_curves, highlight="aekit", title="Rate–distortion on 28x28 test images")
+    save_figure(fig, FIGURE)
+    lines += ["Targets:", ""] + [f"- {v}" for v in verdicts]
+    lines += ["", f"![rate-distortion](benchmarks/figures/{FIGURE.name})"]
+    return lines
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    p.add_argument("--lambdas", nargs="+", type=float, default=[0.0003, 0.001, 0.003, 0.01])
+    p.add_argument("--train-images", type=int, default=20000)
+    p.add_argument("--epochs", type=int, default=4, help="epochs of the first lambda")
+    p.add_argument("--epochs-step", type=int, default=1, help="epochs of each next lambda (warm start)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--hidden", type=int, default=32)
+    p.add_argument("--latent-channels", type=int, default=16)
+    p.add_argument("--stages", type=int, default=3)
+    p.add_argument("--ae-epochs", type=int, default=5)
+    p.add_argument("--test-images", type=int, default=10000)
+    p.add_argument("--ssim-images", type=int, default=1000)
+    p.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "aekit_bench_compress"),
+                   help="folder for models, .aek files and per-set results (a finished set is reused)")
+    p.add_argument("--report-only", action="store_true", help="rewrite the section from the cached results")
+    p.add_argument("--quick", action="store_true", help="smoke run: 2,000 training / 1,000 test images, 1 epoch")
+    p.add_argument("--no-write", action="store_true", help="print the section, leave BENCHMARKS.md alone")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.train_images, args.test_images, args.epochs, args.ae_epochs, args.ssim_images = 2000, 1000, 1, 1, 200
+        args.lambdas = args.lambdas[:2]
+        args.cache += "_quick"
+        args.no_write = True
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _args(argv)
+    torch.set_num_threads(1)
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict] = {}
+    for key in args.sets:
+        done = cache / f"{key}.json"
+        if done.exists():
+            results[key] = json.loads(done.read_text())
+            continue
+        if args.report_only:
+            continue
+        folder = DATA / key
+        Xtr = read_idx(folder / "train-images-idx3-ubyte.gz")[: args.train_images]
+        X = read_idx(folder / "t10k-images-idx3-ubyte.gz")[: args.test_images]
+        print(f"{SETS[key]}: {len(Xtr)} training, {len(X)} test images", flush=True)
+        pts = aekit_points(Xtr, X, args, cache / key)
+        (cache / f"{key}.aekit.json").write_text(json.dumps(pts))
+        pts += pillow_points(X, "jpeg", JPEG_Q, args) + pillow_points(X, "webp", WEBP_Q, args) + png_points(X)
+        pts += pca_points(Xtr, X, args) + dense_ae_points(Xtr, X, args)
+        results[key] = {"points": pts, "n_test": len(X)}
+        done.write_text(json.dumps(results[key]))
+    lines = report(results, args, argv)
+    if args.no_write:
+        print("\n".join(lines))
+    else:
+        write_section("bench_compress", lines)
+        print("\n".join(lines[-8:]))
+
+
+if __name__ == "__main__":
+    main()

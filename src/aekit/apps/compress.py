@@ -1,0 +1,306 @@
+"""Compress: images to an ``.aek`` file and back, beside JPEG at the same rate.
+
+:func:`compress_images` writes the ``.aek`` file of a fitted
+:class:`~aekit.estimators.compressor.ImageCompressor`, decodes it, reports bits per pixel
+(the whole file, header included) and PSNR, encodes the same images with JPEG at the
+quality whose rate is closest, and draws the rate–distortion figure and an
+originals-vs-decoded grid. :func:`decompress_file` writes decoded images as PNG files or
+one ``.npy``. The Pillow codecs (:func:`pil_encode`, :func:`jpeg_payload`,
+:func:`webp_payload`, :func:`mosaic`) are what ``benchmarks/bench_compress.py`` measures.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+from PIL import Image
+
+from aekit.data.files import atomic_path, atomic_write_bytes
+from aekit.errors import DataFileError, InputError
+from aekit.estimators.compressor import ImageCompressor
+from aekit.plots import plot_image_grid
+from aekit.plots.rate_distortion import rate_distortion_figure, save_figure
+
+JPEG_QUALITIES = tuple(range(5, 100, 5))
+
+
+# ---------------------------------------------------------------- measures
+def psnr_uint8(clean: np.ndarray, decoded: np.ndarray) -> float:
+    """PSNR in dB of uint8 images over all pixels: ``10 log10(255² / MSE)`` (inf if identical)."""
+    mse = float(np.mean((np.asarray(clean, np.float64) - np.asarray(decoded, np.float64)) ** 2))
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+def bits_per_pixel(n_bytes: float, images: np.ndarray) -> float:
+    """Bits per pixel of ``n_bytes`` for uint8 images ``(N, H, W)`` or ``(N, C, H, W)`` (per pixel, all channels)."""
+    n, h, w = images.shape[0], images.shape[-2], images.shape[-1]
+    return 8.0 * n_bytes / (n * h * w)
+
+
+# ---------------------------------------------------------------- Pillow codecs
+def _pil(image: np.ndarray) -> Image.Image:
+    if image.ndim == 2:
+        return Image.fromarray(image, mode="L")
+    if image.shape[0] == 3:
+        return Image.fromarray(np.moveaxis(image, 0, -1), mode="RGB")
+    if image.shape[0] == 1:
+        return Image.fromarray(image[0], mode="L")
+    raise InputError(f"Pillow codecs take 1- or 3-channel images, got {image.shape[0]} channels.")
+
+
+def pil_encode(image: np.ndarray, codec: Literal["jpeg", "webp", "png"], quality: int = 75) -> tuple[bytes, np.ndarray]:
+    """One uint8 image ``(H, W)`` or ``(C, H, W)`` through Pillow: ``(file bytes, decoded image)``.
+
+    JPEG uses Pillow's defaults (4:2:0 chroma for colour, standard tables, baseline);
+    WebP is lossy at ``quality`` (method 6, the slowest and best); PNG is lossless
+    (``optimize=True``).
+    """
+    buf = io.BytesIO()
+    pil = _pil(image)
+    if codec == "jpeg":
+        pil.save(buf, format="JPEG", quality=int(quality))
+    elif codec == "webp":
+        pil.save(buf, format="WEBP", quality=int(quality), method=6, lossless=False)
+    elif codec == "png":
+        pil.save(buf, format="PNG", optimize=True)
+    else:
+        raise InputError(f"codec must be 'jpeg', 'webp' or 'png', got {codec!r}.")
+    data = buf.getvalue()
+    decoded = np.asarray(Image.open(io.BytesIO(data)).convert(pil.mode))
+    if image.ndim == 3:
+        decoded = np.moveaxis(decoded, -1, 0) if decoded.ndim == 3 else decoded[None]
+    return data, decoded
+
+
+def jpeg_payload(data: bytes) -> int:
+    """Bytes of a baseline JPEG's entropy-coded scan data: after the SOS segment, before EOI.
+
+    Everything else (SOI, APP0/JFIF, quantisation and Huffman tables, frame and scan
+    headers, EOI) is header a container could share between images.
+    """
+    pos = 2  # after SOI
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            raise DataFileError("not a JPEG marker sequence")
+        marker = data[pos + 1]
+        (length,) = struct.unpack(">H", data[pos + 2: pos + 4])
+        if marker == 0xDA:  # SOS: the scan follows its header
+            start = pos + 2 + length
+            end = data.rfind(b"\xff\xd9")
+            return end - start
+        pos += 2 + length
+    raise DataFileError("JPEG without a scan")
+
+
+def webp_payload(data: bytes) -> int:
+    """Bytes of a lossy WebP's VP8 bitstream without its containers and frame header.
+
+    Strips the 12-byte RIFF/WEBP header, every chunk header (8 bytes), any chunk that is
+    not ``VP8 `` (VP8X, ALPH, metadata), and the VP8 key frame's 10-byte frame tag, start
+    code and dimensions; what is left is the two VP8 partitions (modes, quantisers and
+    coefficients), which are the compressed image proper.
+    """
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise DataFileError("not a WebP file")
+    pos, total = 12, 0
+    while pos + 8 <= len(data):
+        tag, size = data[pos: pos + 4], struct.unpack("<I", data[pos + 4: pos + 8])[0]
+        if tag == b"VP8 ":
+            total += size - 10
+        pos += 8 + size + (size & 1)
+    return total
+
+
+def mosaic(images: np.ndarray, cols: int = 10) -> np.ndarray:
+    """Tile uint8 images ``(N, H, W)`` or ``(N, C, H, W)`` row by row into one image (N must fill the grid)."""
+    n = images.shape[0]
+    if n % cols:
+        raise InputError(f"a mosaic of {cols} columns needs a multiple of {cols} images, got {n}.")
+    rows = n // cols
+    x = images if images.ndim == 4 else images[:, None]
+    c, h, w = x.shape[1:]
+    out = x.reshape(rows, cols, c, h, w).transpose(2, 0, 3, 1, 4).reshape(c, rows * h, cols * w)  # (C, rows*H, cols*W)
+    return out[0] if images.ndim == 3 else out
+
+
+def unmosaic(image: np.ndarray, n: int, shape: tuple[int, ...], cols: int = 10) -> np.ndarray:
+    """The inverse of :func:`mosaic`: ``n`` images of ``shape`` ((H, W) or (C, H, W))."""
+    rows = n // cols
+    x = image if image.ndim == 3 else image[None]
+    c, h, w = (1, *shape) if len(shape) == 2 else shape
+    out = x.reshape(c, rows, h, cols, w).transpose(1, 3, 0, 2, 4).reshape(n, c, h, w)
+    return out[:, 0] if len(shape) == 2 else out
+
+
+def jpeg_curve(images: np.ndarray, qualities: tuple[int, ...] = JPEG_QUALITIES,
+               cols: int = 10) -> list[tuple[int, float, float]]:
+    """``(quality, bits per pixel, PSNR)`` of JPEG files of mosaics of ``cols**1 x rows`` images.
+
+    Images are tiled ``cols`` across (a multiple of ``cols`` is used, the rest ignored),
+    so the ~300 bytes of JPEG tables are shared: JPEG's best case as a real file.
+    """
+    n = (len(images) // cols) * cols
+    if n == 0:
+        raise InputError(f"the JPEG baseline needs at least {cols} images, got {len(images)}.")
+    x = images[:n]
+    out = []
+    block = cols * cols
+    for q in qualities:
+        size, decoded = 0, []
+        for i in range(0, n, block):
+            chunk = x[i: i + block]
+            data, dec = pil_encode(mosaic(chunk, cols), "jpeg", q)
+            size += len(data)
+            decoded.append(unmosaic(dec, len(chunk), chunk.shape[1:], cols))
+        out.append((q, bits_per_pixel(size, x), psnr_uint8(x, np.concatenate(decoded))))
+    return out
+
+
+# ---------------------------------------------------------------- the app
+@dataclass(frozen=True)
+class CompressResult:
+    """What :func:`compress_images` wrote and measured.
+
+    Attributes
+    ----------
+    path : Path
+        The ``.aek`` file.
+    n_images : int
+    file_bytes : int
+        Size of the ``.aek`` file, header included.
+    bits_per_pixel : float
+        ``8 * file_bytes / (N * H * W)``.
+    psnr : float
+        PSNR (dB, 0-255 scale, all pixels) of the decoded file against the input.
+    jpeg_quality, jpeg_bits_per_pixel, jpeg_psnr : int, float, float
+        JPEG (mosaics of 10 x 10 images, tables shared) at the quality whose rate is
+        closest to ``bits_per_pixel``.
+    encode_seconds, decode_seconds : float
+    figures : tuple of Path
+        The rate–distortion figure and the originals-vs-decoded grid.
+    """
+
+    path: Path
+    n_images: int
+    file_bytes: int
+    bits_per_pixel: float
+    psnr: float
+    jpeg_quality: int
+    jpeg_bits_per_pixel: float
+    jpeg_psnr: float
+    encode_seconds: float
+    decode_seconds: float
+    figures: tuple[Path, ...]
+
+
+def _as_uint8(X: ArrayLike) -> np.ndarray:
+    x = np.asarray(X)
+    if x.dtype != np.uint8:
+        if x.dtype.kind != "f" or not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1:
+            raise InputError("compress_images takes uint8 images (0-255) or finite floats in [0, 1].")
+        x = np.rint(x * 255).astype(np.uint8)
+    return x
+
+
+def compress_images(compressor: ImageCompressor, X: ArrayLike, out: str | Path, *,
+                    figures_dir: str | Path | None = None, n_show: int = 10) -> CompressResult:
+    """Write images ``X`` to the ``.aek`` file ``out`` and measure it against JPEG.
+
+    Parameters
+    ----------
+    compressor : ImageCompressor
+        Fitted.
+    X : array-like, shape (N, H, W) or (N, C, H, W)
+        uint8 images, or floats in [0, 1] (measured after rounding to 8 bits).
+    out : str or Path
+        The ``.aek`` file to write (atomically).
+    figures_dir : str or Path, optional
+        Where to write ``rate_distortion.png`` and ``decoded.png``; default: beside ``out``.
+    n_show : int, default=10
+        Images in the originals-vs-decoded grid.
+
+    Returns
+    -------
+    CompressResult
+    """
+    x = _as_uint8(X)
+    out = Path(out)
+    t0 = time.perf_counter()
+    compressor.compress_file(x, out)
+    t1 = time.perf_counter()
+    decoded = compressor.decompress(out)
+    t2 = time.perf_counter()
+    size = out.stat().st_size
+    bpp, quality = bits_per_pixel(size, x), psnr_uint8(x, decoded)
+    curve = jpeg_curve(x) if len(x) >= 10 and (x.ndim == 3 or x.shape[1] in (1, 3)) else []
+    figs_at = Path(figures_dir) if figures_dir is not None else out.parent
+    figures: list[Path] = []
+    if curve:
+        q_best, jpeg_bpp, jpeg_psnr = min(curve, key=lambda r: abs(r[1] - bpp))
+        fig = rate_distortion_figure({f"{len(x)} images": {"aekit": ([bpp], [quality]),
+                                                           "JPEG (10x10 mosaics)": ([r[1] for r in curve],
+                                                                                   [r[2] for r in curve])}},
+                                     highlight="aekit")
+        figures.append(save_figure(fig, figs_at / "rate_distortion.png"))
+    else:
+        q_best, jpeg_bpp, jpeg_psnr = 0, float("nan"), float("nan")
+    k = min(n_show, len(x))
+    figures.append(plot_image_grid(np.concatenate([x[:k], decoded[:k]]).astype(np.float32) / 255.0,
+                                   figs_at / "decoded.png", ncols=k,
+                                   title=f"top: originals, bottom: decoded ({bpp:.3f} bpp, {quality:.1f} dB)"))
+    return CompressResult(path=out, n_images=len(x), file_bytes=size, bits_per_pixel=bpp, psnr=quality,
+                          jpeg_quality=q_best, jpeg_bits_per_pixel=jpeg_bpp, jpeg_psnr=jpeg_psnr,
+                          encode_seconds=t1 - t0, decode_seconds=t2 - t1, figures=tuple(figures))
+
+
+@dataclass(frozen=True)
+class DecompressResult:
+    """What :func:`decompress_file` wrote: the decoded images' files, count and shape."""
+
+    paths: tuple[Path, ...]
+    n_images: int
+    shape: tuple[int, ...]
+    dtype: str
+
+
+def decompress_file(compressor: ImageCompressor, path: str | Path, out_dir: str | Path, *,
+                    format: Literal["png", "npy"] = "png") -> DecompressResult:
+    """Decode the ``.aek`` file ``path`` into ``out_dir``: one PNG per image or ``images.npy``.
+
+    Raises
+    ------
+    aekit.errors.DataFileError
+        A corrupt, truncated or non-``.aek`` file.
+    aekit.errors.InputError
+        A file written by another model, or a ``format`` other than png/npy.
+    """
+    if format not in ("png", "npy"):
+        raise InputError(f"format must be 'png' or 'npy', got {format!r}.")
+    images = compressor.decompress(Path(path))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if format == "npy":
+        with atomic_path(out_dir / "images.npy") as tmp, open(tmp, "wb") as f:
+            np.save(f, images, allow_pickle=False)
+        paths: tuple[Path, ...] = (out_dir / "images.npy",)
+    else:
+        as8 = images if images.dtype == np.uint8 else np.rint(np.clip(images, 0, 1) * 255).astype(np.uint8)
+        width = len(str(max(len(images) - 1, 0)))
+        written = []
+        for i, image in enumerate(as8):
+            buf = io.BytesIO()
+            _pil(image).save(buf, format="PNG")
+            target = out_dir / f"{i:0{width}d}.png"
+            atomic_write_bytes(target, buf.getvalue())
+            written.append(target)
+        paths = tuple(written)
+    return DecompressResult(paths=paths, n_images=len(images), shape=tuple(images.shape[1:]), dtype=str(images.dtype))
+
+

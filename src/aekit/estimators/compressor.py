@@ -1,0 +1,382 @@
+"""``ImageCompressor``: learned lossy image compression to ``.aek`` bytes.
+
+Fits a rate–distortion autoencoder (:class:`aekit.models.compression.RateDistortionAE`,
+loss ``MSE + rate_lambda · bits per pixel``), then freezes its latent density into
+integer tables (:mod:`aekit.io.entropy`) so that every process codes the same bits.
+``compress`` gives the bytes of an ``.aek`` container (:mod:`aekit.io.aek_format`),
+``decompress`` the images back.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator
+
+from aekit.data.checks import check_finite, check_float, check_int, check_is_fitted
+from aekit.errors import InputError, ModelFileError
+from aekit.estimators._params import TRAINING
+from aekit.estimators._training import check_training_params, train_config
+from aekit.io.aek_format import AekWriter, check_model, model_sha256, open_aek, read_aek
+from aekit.io.entropy import EntropyCoder, EntropyTables, build_tables
+from aekit.io.model_file import save_model
+from aekit.losses.rate import RateDistortionObjective
+from aekit.models.compression import CompressionSpec, RateDistortionAE
+from aekit.train.callbacks import ProgressBar
+from aekit.train.loop import fit_module
+
+_T = TRAINING
+_BATCH = 512  # images through the transforms at a time when coding
+
+
+def _images(X: ArrayLike, what: str = "X") -> tuple[np.ndarray, str, int]:
+    """``X`` as float32 ``(N, C, H, W)`` in [0, 1], its dtype name and its rank (3 or 4)."""
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:
+        raise InputError(f"{what} could not be read as an array ({exc}); pass images as a NumPy array.") from exc
+    if arr.ndim not in (3, 4) or arr.size == 0:
+        raise InputError(f"{what} must be images of shape (N, H, W) or (N, C, H, W) (channels first), "
+                         f"got shape {arr.shape}.")
+    if arr.dtype == np.uint8:
+        dtype, x = "uint8", arr.astype(np.float32) / 255.0
+    elif arr.dtype.kind in "fb":
+        dtype = "float64" if arr.dtype == np.float64 else "float32"
+        x = arr.astype(np.float32)
+        check_finite(x, what=what, owner="ImageCompressor")
+        lo, hi = float(x.min()), float(x.max())
+        if lo < 0.0 or hi > 1.0:
+            raise InputError(f"{what} has float values in [{lo:g}, {hi:g}]; ImageCompressor takes uint8 images "
+                             "(0-255) or floats in [0, 1]. Scale them, e.g. X / 255.")
+    else:
+        raise InputError(f"{what} has dtype {arr.dtype}; ImageCompressor takes uint8 images (0-255) or floats "
+                         "in [0, 1].")
+    if arr.ndim == 3:
+        x = x[:, None]  # (N, 1, H, W)
+    return np.ascontiguousarray(x), dtype, arr.ndim
+
+
+class ImageCompressor(BaseEstimator):
+    """Learned lossy image compression (Ballé et al. 2017) with real bits on disk.
+
+    ``fit`` trains convolutional analysis/synthesis transforms and a per-channel learned
+    density of their quantised latents on ``MSE + rate_lambda · bpp``; the density is then
+    frozen into integer tables saved with the model. ``compress`` range-codes each image's
+    rounded latents (``constriction``) into one ``.aek`` container; ``decompress`` reads
+    it back, refusing corrupt files and files written by another model. Decoding gives
+    the same latents in any process that loads the same model (integer tables), and the
+    same image on the same platform and torch build.
+
+    Parameters
+    ----------
+    rate_lambda : float, default=0.01
+        Weight of the rate (bits per pixel) against the distortion (MSE on [0, 1]):
+        larger = smaller files, lower quality. On MNIST, 0.003-0.1 spans about 0.1 to
+        0.8 bits per pixel (BENCHMARKS.md).
+    latent_channels : int, default=16
+        Channels of the latent grid; unused ones cost almost no bits.
+    hidden : int, default=48
+        Channels of the hidden convolutions.
+    stages : int, default=3
+        Stride-2 convolutions: the latent grid is ``ceil(H / 2**stages) x ceil(W / 2**stages)``.
+    kernel_size : int, default=5
+    warm_start : bool, default=False
+        When fitted already, ``fit`` continues training the same network (e.g. after
+        ``set_params(rate_lambda=...)``: a model of another rate at a fraction of the
+        cost) instead of starting afresh. The architecture must not change.
+    epochs : int, default=20
+    batch_size : int, default=256
+    lr : float, default=1e-3
+    lr_schedule : {"constant", "cosine", "onecycle"}, default="constant"
+    weight_decay : float, default=0.0
+    validation_fraction : float, default=0.0
+    early_stopping : int, optional
+    reduce_lr_patience : int, optional
+    clip_grad_norm : float, optional
+    shuffle : bool, default=True
+    device : str, default="auto"
+        Where to train; coding always runs on the CPU, for reproducible files.
+    random_state : int, optional
+    verbose : bool, default=False
+        The training parameters mean what they mean for every aekit estimator
+        (:data:`aekit.estimators._params.TRAINING_PARAMS_DOC`).
+
+    Attributes
+    ----------
+    module_ : RateDistortionAE
+    spec_ : CompressionSpec
+    tables_ : EntropyTables
+        The frozen integer density the coder uses.
+    model_sha256_ : str
+        The model's identity, written into every ``.aek`` file it makes.
+    n_channels_in_ : int
+    history_ : list of dict
+        Per-epoch ``loss``, ``mse`` and ``bpp`` (estimated from the density, in training).
+
+    See Also
+    --------
+    aekit.apps.compress.compress_images : files, decoded images, JPEG baseline and plots.
+
+    References
+    ----------
+    J. Ballé, V. Laparra, E. P. Simoncelli, "End-to-end optimized image compression", ICLR 2017.
+
+    Examples
+    --------
+    >>> comp = ImageCompressor(rate_lambda=0.01, epochs=5, random_state=0).fit(X_train)  # doctest: +SKIP
+    >>> data = comp.compress(X_test)          # bytes of an .aek container
+    >>> X_back = comp.decompress(data)        # same shape and dtype as X_test
+    """
+
+    module_: RateDistortionAE
+    spec_: CompressionSpec
+    tables_: EntropyTables
+    model_sha256_: str
+    n_channels_in_: int
+    input_ndim_: int
+    history_: list[dict[str, Any]]
+
+    def __init__(self, rate_lambda: float = 0.01, *, latent_channels: int = 16, hidden: int = 48, stages: int = 3,
+                 kernel_size: int = 5, warm_start: bool = False, epochs: int = _T["epochs"], batch_size: int = _T["batch_size"],
+                 lr: float = _T["lr"], lr_schedule: str = _T["lr_schedule"], weight_decay: float = _T["weight_decay"],
+                 validation_fraction: float = _T["validation_fraction"], early_stopping: int | None = _T["early_stopping"],
+                 reduce_lr_patience: int | None = _T["reduce_lr_patience"],
+                 clip_grad_norm: float | None = _T["clip_grad_norm"], shuffle: bool = _T["shuffle"],
+                 device: str = _T["device"], random_state: int | None = _T["random_state"],
+                 verbose: bool = _T["verbose"]) -> None:
+        self.rate_lambda = rate_lambda
+        self.latent_channels = latent_channels
+        self.hidden = hidden
+        self.stages = stages
+        self.kernel_size = kernel_size
+        self.warm_start = warm_start
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.reduce_lr_patience = reduce_lr_patience
+        self.clip_grad_norm = clip_grad_norm
+        self.shuffle = shuffle
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: ArrayLike, y: Any = None) -> ImageCompressor:
+        """Train the transforms and the density on images ``X``, then freeze the tables.
+
+        Parameters
+        ----------
+        X : array-like, shape (N, H, W) or (N, C, H, W)
+            uint8 images (0-255) or floats in [0, 1].
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        check_float("rate_lambda", self.rate_lambda, low=0.0, low_inclusive=False)
+        for name in ("latent_channels", "hidden", "stages", "kernel_size"):
+            check_int(name, getattr(self, name))
+        if self.kernel_size % 2 == 0:
+            raise InputError(f"kernel_size must be odd (it keeps the stride-2 grid aligned), got {self.kernel_size}.")
+        check_training_params(self)
+        x, _, ndim = _images(X)
+        spec = CompressionSpec(in_channels=x.shape[1], latent_channels=int(self.latent_channels),
+                               hidden=int(self.hidden), stages=int(self.stages), kernel_size=int(self.kernel_size))
+        if self.warm_start and hasattr(self, "module_"):
+            if spec != self.spec_:
+                raise InputError(f"warm_start continues the fitted network, whose architecture {self.spec_} differs "
+                                 f"from the one asked for now, {spec}; set warm_start=False to start afresh.")
+            module = self.module_
+        else:
+            with torch.random.fork_rng(devices=[]):
+                if self.random_state is not None:
+                    torch.manual_seed(self.random_state)
+                module = RateDistortionAE(spec)
+        train, val = x, None
+        if self.validation_fraction:
+            order = np.random.default_rng(self.random_state).permutation(len(x))
+            n_val = max(1, int(round(len(x) * self.validation_fraction)))
+            train, val = x[order[n_val:]], x[order[:n_val]]
+        callbacks = [ProgressBar()] if self.verbose else []
+        self.history_ = fit_module(module, train, RateDistortionObjective(float(self.rate_lambda)),
+                                   train_config(self), val=val, callbacks=callbacks)
+        module.cpu().eval()
+        self.spec_, self.module_ = spec, module
+        self.n_channels_in_, self.input_ndim_ = int(x.shape[1]), int(ndim)
+        self.tables_ = build_tables(module.density)
+        self.model_sha256_ = self._digest()
+        return self
+
+    # ------------------------------------------------------------------ coding
+    def _digest(self) -> str:
+        return model_sha256({"kind": "compression", "spec": _spec_json(self.spec_)}, self._tensors())
+
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        tensors = {f"module.{k}": v for k, v in self.module_.state_dict().items()}
+        tensors.update({f"tables.{k}": v for k, v in self.tables_.to_tensors().items()})
+        return tensors
+
+    def _check_input(self, X: ArrayLike) -> tuple[np.ndarray, str]:
+        check_is_fitted(self)
+        x, dtype, _ = _images(X)
+        if x.shape[1] != self.n_channels_in_:
+            raise InputError(f"X has {x.shape[1]} channel(s) but this ImageCompressor was fitted on "
+                             f"{self.n_channels_in_}; pass (N, {self.n_channels_in_}, H, W) images.")
+        return x, dtype
+
+    @torch.no_grad()
+    def latents(self, X: ArrayLike) -> np.ndarray:
+        """The rounded latents the coder writes, int32 ``(N, M, h, w)``."""
+        x, _ = self._check_input(X)
+        return np.concatenate(list(self._latent_batches(x)))
+
+    def _latent_batches(self, x: np.ndarray) -> Iterator[np.ndarray]:
+        self.module_.eval()
+        with torch.no_grad():
+            for i in range(0, len(x), _BATCH):
+                y = self.module_.analysis(torch.from_numpy(x[i: i + _BATCH]))
+                yield torch.round(y).to(torch.int32).numpy()
+
+    def _records(self, x: np.ndarray) -> Iterator[bytes]:
+        coder = EntropyCoder(self.tables_)
+        for q in self._latent_batches(x):
+            for one in q:
+                yield coder.encode(one)
+
+    def compress(self, X: ArrayLike) -> bytes:
+        """The ``.aek`` bytes of images ``X`` (one container, one record per image).
+
+        Parameters
+        ----------
+        X : array-like, shape (N, H, W) or (N, C, H, W)
+            uint8 (0-255) or float images in [0, 1], any H and W, the fitted channel count.
+
+        Returns
+        -------
+        bytes
+        """
+        x, dtype = self._check_input(X)
+        buf = io.BytesIO()
+        writer = AekWriter(buf, model_sha256=self.model_sha256_, dtype=dtype, shape=x.shape[1:])
+        for record in self._records(x):
+            writer.write(record)
+        writer.finish()
+        return buf.getvalue()
+
+    def compress_file(self, X: ArrayLike, path: str | Path) -> Path:
+        """Write images ``X`` to the ``.aek`` file ``path`` (streamed, atomic); return the path."""
+        x, dtype = self._check_input(X)
+        with open_aek(path, model_sha256=self.model_sha256_, dtype=dtype, shape=x.shape[1:]) as out:
+            for record in self._records(x):
+                out.write(record)
+        return Path(path)
+
+    @torch.no_grad()
+    def decompress(self, data: bytes | str | Path, *, return_latents: bool = False) -> Any:
+        """Images from ``.aek`` bytes or a file written by this model.
+
+        Parameters
+        ----------
+        data : bytes or path
+        return_latents : bool, default=False
+            Also return the decoded integer latents ``(N, M, h, w)``.
+
+        Returns
+        -------
+        ndarray
+            ``(N, H, W)`` if the model was fitted on ``(N, H, W)`` single-channel images, else
+            ``(N, C, H, W)``; uint8 or float as the compressed images were.
+
+        Raises
+        ------
+        aekit.errors.DataFileError
+            Not an ``.aek`` file, a newer format, truncated or corrupted.
+        aekit.errors.InputError
+            A file written by another model (both SHA-256 digests are named).
+        """
+        check_is_fitted(self)
+        header, records = read_aek(data)
+        check_model(header, self.model_sha256_, "the data" if isinstance(data, (bytes, bytearray)) else str(data))
+        c, h, w = header.shape
+        if c != self.n_channels_in_:
+            raise InputError(f"the file holds {c}-channel images but this model codes {self.n_channels_in_}.")
+        coder = EntropyCoder(self.tables_)
+        shape = (self.spec_.latent_channels, *self.module_.latent_size(h, w))
+        q = np.stack([coder.decode(r, shape) for r in records]) if records else np.zeros((0, *shape), np.int32)
+        self.module_.eval()
+        outs = [self.module_.synthesis(torch.from_numpy(q[i: i + _BATCH]).float(), (h, w)).clamp(0.0, 1.0).numpy()
+                for i in range(0, len(q), _BATCH)]
+        x_hat = np.concatenate(outs) if outs else np.zeros((0, c, h, w), np.float32)
+        if header.dtype == "uint8":
+            x_hat = np.clip(np.rint(x_hat * 255.0), 0, 255).astype(np.uint8)
+        else:
+            x_hat = x_hat.astype(header.dtype)
+        if c == 1 and self.input_ndim_ == 3:
+            x_hat = x_hat[:, 0]
+        return (x_hat, q) if return_latents else x_hat
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: str | Path) -> Path:
+        """Write ``folder/model.safetensors`` and ``folder/config.json``; return the config path.
+
+        Load it back with :func:`aekit.load` (JSON and raw tensors: no pickle).
+        """
+        check_is_fitted(self)
+        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
+        config = {"estimator": type(self).__name__, "params": params,
+                  "model": {"kind": "compression", "spec": _spec_json(self.spec_)},
+                  "fitted": {"n_channels_in": self.n_channels_in_, "input_ndim": self.input_ndim_,
+                             "model_sha256": self.model_sha256_, "epochs_run": len(self.history_),
+                             "history": self.history_}}
+        return save_model(folder, config, self._tensors())
+
+    @classmethod
+    def _from_saved(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> ImageCompressor:
+        """The fitted estimator a model file describes (see :func:`aekit.load`)."""
+        try:
+            est = cls(**config["params"])
+            names = {f.name for f in fields(CompressionSpec)}
+            spec_values = config["model"]["spec"]
+            if config["model"]["kind"] != "compression" or set(spec_values) - names:
+                raise ModelFileError(f"the saved ImageCompressor holds an unknown model {config['model']!r}; "
+                                     "the file is corrupt or from another aekit version. Retrain.")
+            values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in spec_values.items()}
+            est.spec_ = CompressionSpec(**values)
+            est.module_ = RateDistortionAE(est.spec_)
+            est.module_.load_state_dict({k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")})
+            est.module_.eval()
+            est.tables_ = EntropyTables.from_tensors({k[len("tables."):]: v for k, v in tensors.items()
+                                                      if k.startswith("tables.")})
+            fitted = config["fitted"]
+            est.n_channels_in_, est.input_ndim_ = int(fitted["n_channels_in"]), int(fitted["input_ndim"])
+            est.history_ = fitted.get("history", [])
+            est.model_sha256_ = est._digest()
+            if est.model_sha256_ != fitted["model_sha256"]:
+                raise ModelFileError(f"the saved ImageCompressor's weights hash to {est.model_sha256_}, its config "
+                                     f"says {fitted['model_sha256']}; the files are corrupt or mixed. Retrain.")
+        except (KeyError, TypeError, RuntimeError) as exc:
+            raise ModelFileError(f"the saved ImageCompressor is incomplete or does not match its weights ({exc}). "
+                                 "The files are corrupt or from an incompatible aekit; retrain.") from exc
+        return est
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+def _spec_json(spec: CompressionSpec) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()}
