@@ -394,6 +394,8 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
     paths_ = {}
     interps: dict[str, np.ndarray] = {}
     if interpolate_pair is not None:
+        if len(tuple(interpolate_pair)) != 2:
+            raise InputError(f"interpolate_pair must be two indices (I, J) into X, got {interpolate_pair!r}.")
         i, j = interpolate_pair
         for method in METHODS:
             interps[method] = interpolate(model, i, j, steps, method=method, X=data)
@@ -409,7 +411,7 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
             paths_[f"{name}_npy"] = folder / f"{name}.npy"
             paths_[name] = plot_image_grid(arr.reshape(len(arr), -1), folder / f"{name}.png", ncols=ncols,
                                            title=title, image_shape=img)
-        if interps:
+        if interps and interpolate_pair is not None:
             both = np.stack([interps["linear"], interps["spherical"]])
             np.save(folder / "interpolation.npy", both)
             paths_["interpolation_npy"] = folder / "interpolation.npy"
