@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from aekit.errors import InputError
 from aekit.plots._save import _atomic_savefig, _new_figure
@@ -78,6 +79,9 @@ def rate_distortion_figure(curves: Curves, *, ylabel: str = "PSNR (dB)", xlabel:
                     label=codec, color=color, zorder=3 if strong else 2)
         if log_rate:
             ax.set_xscale("log")
+            plain = FuncFormatter(lambda v, _: f"{v:g}")
+            ax.xaxis.set_major_formatter(plain)
+            ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}"[0] in "25" else ""))
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_title(panel, fontsize=11)

@@ -1,0 +1,101 @@
+"""apps.compress: .aek files with their JPEG baseline and figures; the Pillow helpers the benchmark uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from aekit.apps.compress import (compress_images, decompress_file, jpeg_payload, mosaic, pil_encode, psnr_uint8,
+                                 unmosaic, webp_payload)
+from aekit.errors import DataFileError, InputError
+from aekit.estimators.compressor import ImageCompressor
+
+torch.set_num_threads(1)
+
+
+def _images(n: int = 20, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.zeros((n, 16, 16), np.uint8)
+    for i in range(n):
+        r, c = rng.integers(0, 12, size=2)
+        out[i, r:r + 4, c:c + 2] = 255
+    return out
+
+
+@pytest.fixture(scope="module")
+def comp() -> ImageCompressor:
+    return ImageCompressor(0.01, latent_channels=4, hidden=8, stages=2, kernel_size=3, epochs=1, batch_size=8,
+                           device="cpu", random_state=0).fit(_images(40))
+
+
+def test_mosaic_round_trip_grey_and_colour() -> None:
+    x = _images(20)
+    assert mosaic(x, cols=10).shape == (32, 160)
+    np.testing.assert_array_equal(unmosaic(mosaic(x), 20, (16, 16)), x)
+    rgb = np.stack([x, x // 2, x // 3], axis=1)
+    np.testing.assert_array_equal(unmosaic(mosaic(rgb), 20, (3, 16, 16)), rgb)
+    with pytest.raises(InputError, match="multiple of 10"):
+        mosaic(x[:7])
+
+
+@pytest.mark.parametrize("codec, payload", [("jpeg", jpeg_payload), ("webp", webp_payload)])
+def test_payload_is_most_of_the_file_minus_its_headers(codec: str, payload) -> None:  # type: ignore[no-untyped-def]
+    x = _images(1)[0]
+    data, decoded = pil_encode(x, codec, 50)
+    assert decoded.shape == x.shape and decoded.dtype == np.uint8
+    n = payload(data)
+    assert 0 < n < len(data)
+    if codec == "jpeg":  # the tables alone are > 100 bytes
+        assert len(data) - n > 100
+    else:
+        assert len(data) - n >= 30  # RIFF + chunk + VP8 frame headers
+
+
+def test_payload_parsers_refuse_other_formats() -> None:
+    png, _ = pil_encode(_images(1)[0], "png")
+    with pytest.raises(DataFileError):
+        webp_payload(png)
+    with pytest.raises(DataFileError):
+        jpeg_payload(b"\xff\xd8" + b"\x00" * 10)
+
+
+def test_png_is_lossless() -> None:
+    x = _images(1)[0]
+    assert psnr_uint8(x, pil_encode(x, "png")[1]) == float("inf")
+
+
+def test_compress_images_writes_the_file_figures_and_the_jpeg_row(comp: ImageCompressor, tmp_path: Path) -> None:
+    x = _images(20, seed=1)
+    res = compress_images(comp, x, tmp_path / "out" / "x.aek")
+    assert res.path.is_file() and res.file_bytes == res.path.stat().st_size
+    assert res.bits_per_pixel == pytest.approx(8 * res.file_bytes / (20 * 256))
+    assert np.isfinite(res.psnr) and 5 <= res.jpeg_quality <= 95 and res.jpeg_bits_per_pixel > 0
+    assert {p.name for p in res.figures} == {"rate_distortion.png", "decoded.png"}
+    assert all(Image.open(p).size[0] > 100 for p in res.figures)
+
+
+@pytest.mark.parametrize("fmt", ["png", "npy"])
+def test_decompress_file_writes_images(comp: ImageCompressor, tmp_path: Path, fmt: str) -> None:
+    x = _images(12, seed=2)
+    path = comp.compress_file(x, tmp_path / "x.aek")
+    res = decompress_file(comp, path, tmp_path / "dec", format=fmt)  # type: ignore[arg-type]
+    assert res.n_images == 12 and res.shape == (16, 16) and res.dtype == "uint8"
+    if fmt == "npy":
+        np.testing.assert_array_equal(np.load(res.paths[0]), comp.decompress(path))
+    else:
+        assert len(res.paths) == 12 and res.paths[0].name == "00.png"
+        np.testing.assert_array_equal(np.asarray(Image.open(res.paths[3])), comp.decompress(path)[3])
+
+
+def test_decompress_file_refuses_a_bad_format_and_a_corrupt_file(comp: ImageCompressor, tmp_path: Path) -> None:
+    path = comp.compress_file(_images(3), tmp_path / "x.aek")
+    with pytest.raises(InputError, match="png' or 'npy"):
+        decompress_file(comp, path, tmp_path / "d", format="jpg")  # type: ignore[arg-type]
+    data = path.read_bytes()
+    path.write_bytes(data[:-2])
+    with pytest.raises(DataFileError, match="truncated"):
+        decompress_file(comp, path, tmp_path / "d")
