@@ -54,10 +54,4 @@ def test_help_of_every_command_loads_no_torch_matplotlib_or_sklearn() -> None:
                      if line.startswith("import time:") and line.rsplit("|", 1)[-1].strip().split(".")[0] in HEAVY)
         importers = _importers(lines, first)
         chain = " <- ".join(importers)
-        if "aekit.estimators" in importers and \
-                importers[importers.index("aekit.estimators") + 1:][:1] == ["aekit.estimators._params"]:
-            # The CLI reads defaults from the torch-free estimators/_params.py, but importing it runs
-            # estimators/__init__.py, which imports every estimator; lazy (PEP 562, as aekit/__init__.py)
-            # it would not. That file belongs to the estimators, not to the CLI.
-            pytest.xfail(f"estimators/__init__.py is not lazy yet: {chain}")
         raise AssertionError(f"--help imported {loaded}: {lines[first].rsplit('|', 1)[-1].strip()} <- {chain}")
