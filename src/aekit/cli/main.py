@@ -84,7 +84,7 @@ def main(
         aekit train --data table.csv --hidden 64,16 --latent-dim 4 -o runs/t
         aekit encode runs/t --data new.csv --out codes.csv
         aekit evaluate runs/t --data new.csv
-        aekit visualise runs/t --data new.csv --method tsne
+        aekit visualize runs/t --data new.csv --method tsne
     """
     state.debug = debug
     state.quiet = quiet

@@ -57,7 +57,8 @@ def reduce(
     say(f"{n:,} codes of {width} values for {codes.data_name} written to {codes.path}")
     if not compare_pca:
         return
-    result = compare_run_with_pca(run, data, dims or (), label_column=label_column, epochs=epochs,
+    result = compare_run_with_pca(run, data, dims or (),  # type: ignore[arg-type]  # tuple from parse_dims
+                                  label_column=label_column, epochs=epochs,
                                   verbose=not state.quiet, note=note, write_report=write_report)
     say(result.comparison.table())
     say(f"comparison written to {result.table} and {result.picture}"

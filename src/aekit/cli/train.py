@@ -328,7 +328,9 @@ def train(
     from aekit.report import write_report
 
     params = given_params(ctx, model.value, {
-        "latent_dim": latent_dim, "hidden": hidden, "channels": channels, "activation": activation,
+        # --hidden and --channels arrive as tuples of widths (their parse_widths callback)
+        "hidden": hidden, "channels": channels,  # type: ignore[typeddict-item]
+        "latent_dim": latent_dim, "activation": activation,
         "epochs": epochs, "batch_size": batch_size, "loss": loss, "lr": lr, "lr_schedule": lr_schedule,
         "code_activation": code_activation, "noise": noise, "noise_level": noise_level, "sparsity": sparsity,
         "sparsity_weight": sparsity_weight, "sparsity_target": sparsity_target, "sparsity_decay": sparsity_decay,
