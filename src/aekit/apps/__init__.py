@@ -1,1 +1,1 @@
-"""What a trained model is used for: each app returns a frozen result dataclass."""
+"""What a model is trained and used for (train, classify, reduce, visualise, ...): each app returns a frozen result dataclass."""
