@@ -73,6 +73,7 @@ SETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 JPEG_Q = (5, 10, 20, 30, 50, 70, 90, 95)
 WEBP_Q = (0, 10, 25, 50, 75, 100)
 TARGET_JPEG, TARGET_WEBP = -50.0, -30.0
+PHASES = ("aekit", "jpeg", "webp", "png", "pca", "ae")
 
 
 # ---------------------------------------------------------------- measures
@@ -370,10 +371,10 @@ def report(results: dict[str, dict], args: argparse.Namespace, argv: list[str]) 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
-    p.add_argument("--lambdas", nargs="+", type=float, default=[0.0003, 0.001, 0.003, 0.01])
+    p.add_argument("--lambdas", nargs="+", type=float, default=[0.0003, 0.001, 0.003, 0.01, 0.03])
     p.add_argument("--train-images", type=int, default=8000)
-    p.add_argument("--epochs", type=int, default=2, help="epochs of the first lambda")
-    p.add_argument("--epochs-step", type=int, default=1, help="epochs of each next lambda (warm start)")
+    p.add_argument("--epochs", type=int, default=8, help="epochs of the first lambda")
+    p.add_argument("--epochs-step", type=int, default=2, help="epochs of each next lambda (warm start)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--hidden", type=int, default=32)
@@ -386,6 +387,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ssim-images", type=int, default=500)
     p.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "aekit_bench_compress"),
                    help="folder for models, .aek files and per-set results (a finished set is reused)")
+    p.add_argument("--phases", nargs="+", default=list(PHASES), choices=list(PHASES),
+                   help="what to measure (the others are read from the cache if there)")
     p.add_argument("--report-only", action="store_true", help="rewrite the section from the cached results")
     p.add_argument("--quick", action="store_true", help="smoke run: 2,000 training / 1,000 test images, 1 epoch")
     p.add_argument("--no-write", action="store_true", help="print the section, leave BENCHMARKS.md alone")
@@ -421,7 +424,7 @@ def main(argv: list[str] | None = None) -> None:
         missing = []
         for phase, run in phases.items():
             done = cache / f"{key}.{phase}.json"
-            if not done.exists() and not args.report_only:
+            if not done.exists() and not args.report_only and phase in args.phases:
                 print(f"{SETS[key]}: {phase}", flush=True)
                 done.write_text(json.dumps(run()))
             if done.exists():
