@@ -1,0 +1,288 @@
+"""AnomalyDetector: the PyOD/scikit-learn contract, each score kind, thresholds, series, images, files."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import make_scorer, roc_auc_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from aekit.errors import InputError, NotFittedError
+from aekit.estimators.autoencoder import Autoencoder
+from aekit.estimators.detector import AnomalyDetector
+from aekit.estimators.sequence import SequenceAutoencoder
+from aekit.estimators.vae import VariationalAutoencoder
+from aekit.io.model_file import load_model
+
+FAST = dict(n_estimators=3, epochs=15, random_state=0)
+
+
+def _table(seed=0, n=300, d=6, n_out=15, on_plane=False):
+    """Rows near one plane (rank 3 + noise; the plane is the same for every seed) and
+    ``n_out`` outliers: off the plane and far from it, or (``on_plane``) on it, far out."""
+    W = np.random.default_rng(0).normal(size=(3, d))
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, 3))
+    if on_plane:
+        Z[:n_out] = 5.0 * Z[:n_out] / np.linalg.norm(Z[:n_out], axis=1, keepdims=True)
+    X = Z @ W + 0.1 * rng.normal(size=(n, d))
+    if not on_plane:
+        X[:n_out] += rng.choice([-4.0, 4.0], size=(n_out, d))
+    y = np.zeros(n, dtype=int)
+    y[:n_out] = 1
+    order = rng.permutation(n)
+    return X[order].astype(np.float32), y[order]
+
+
+@pytest.fixture(scope="module")
+def table():
+    return _table()
+
+
+@pytest.fixture(scope="module")
+def fitted(table):
+    return AnomalyDetector(**FAST).fit(table[0])
+
+
+def test_pyod_vocabulary_and_sklearn_signs(fitted, table):
+    X, _ = table
+    assert fitted.decision_scores_.shape == (len(X),) and fitted.labels_.shape == (len(X),)
+    assert set(np.unique(fitted.labels_)) <= {0, 1}
+    assert fitted.labels_.mean() == pytest.approx(0.1, abs=0.01)
+    np.testing.assert_allclose(fitted.decision_function(X), fitted.decision_scores_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fitted.score_samples(X), -fitted.decision_function(X))
+    np.testing.assert_array_equal(fitted.predict(X), (fitted.decision_function(X) > fitted.threshold_).astype(int))
+    assert fitted.n_features_in_ == X.shape[1]
+
+
+def test_init_stores_params_only_and_clone_is_unfitted(fitted):
+    det = AnomalyDetector(contamination=7.0)  # invalid, but only fit validates
+    assert det.get_params()["contamination"] == 7.0
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params() and not hasattr(copy, "threshold_")
+    with pytest.raises(NotFittedError, match="not fitted"):
+        copy.decision_function(np.zeros((2, 6)))
+
+
+def test_in_a_pipeline_with_standard_scaler(table):
+    X, y = table
+    pipe = make_pipeline(StandardScaler(), AnomalyDetector(**FAST)).fit(X)
+    assert roc_auc_score(y, pipe.decision_function(X)) > 0.9
+    assert pipe.predict(X).sum() == pytest.approx(0.1 * len(X), abs=2)
+
+
+def test_grid_search_with_a_scorer(table):
+    X, y = table
+    scorer = make_scorer(roc_auc_score, response_method="decision_function")
+    search = GridSearchCV(AnomalyDetector(**FAST), {"trim": [0.0, 0.1]}, scoring=scorer, cv=2).fit(X, y)
+    assert search.best_params_["trim"] in (0.0, 0.1) and search.best_score_ > 0.85
+
+
+# Floors: measured AUCs (training rows, then new rows) were ensemble 1.00/1.00,
+# reconstruction 1.00/1.00, elbo 1.00/1.00 on off-plane outliers and knn 0.86/0.85 on on-plane ones
+# (distance in code space cannot see what the encoder projects away); the floors leave margin.
+@pytest.mark.parametrize("score", ["ensemble", "reconstruction", "elbo", "knn"])
+def test_each_score_kind_separates_planted_outliers(score):
+    X, y = _table(on_plane=score == "knn")
+    floor = 0.75 if score == "knn" else 0.95
+    det = AnomalyDetector(score=score, **FAST).fit(X)
+    assert roc_auc_score(y, det.decision_scores_) > floor
+    Xn, yn = _table(seed=1, on_plane=score == "knn")
+    assert roc_auc_score(yn, -det.score_samples(Xn)) > floor
+
+
+def test_wraps_a_fitted_autoencoder_without_refitting(table):
+    X, y = table
+    ae = Autoencoder(3, hidden=(16,), epochs=30, random_state=0).fit(X)
+    det = AnomalyDetector(autoencoder=ae).fit(X)
+    assert det.models_[0] is ae
+    np.testing.assert_allclose(det.decision_function(X), -ae.score_samples(X), rtol=1e-6)
+    assert roc_auc_score(y, det.decision_scores_) > 0.85
+
+
+def test_wraps_a_vae_with_the_negative_elbo(table):
+    X, _ = table
+    vae = VariationalAutoencoder(3, hidden=(16,), likelihood="gaussian", scale="standard", epochs=5,
+                                 random_state=0).fit(X)
+    det = AnomalyDetector(autoencoder=vae, score="elbo").fit(X)
+    np.testing.assert_allclose(det.decision_function(X[:20]), -vae.score_samples(X[:20]), rtol=1e-6)
+
+
+def test_an_unfitted_autoencoder_is_fitted_on_a_copy(table):
+    X, _ = table
+    ae = Autoencoder(3, hidden=(16,), epochs=5, random_state=0)
+    det = AnomalyDetector(autoencoder=ae, score="knn", n_neighbors=3).fit(X)
+    assert not hasattr(ae, "module_") and det.models_[0] is not ae
+    assert det.decision_scores_.shape == (len(X),)
+
+
+def test_conformal_false_alarm_rate_on_clean_data_is_at_most_alpha():
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(3, 6))
+    clean = lambda n: (rng.normal(size=(n, 3)) @ W + 0.1 * rng.normal(size=(n, 6))).astype(np.float32)  # noqa: E731
+    det = AnomalyDetector(**FAST).fit(clean(300))
+    pool = clean(2000)
+    pool_scores = det.decision_function(pool)
+    alpha, rates = 0.1, []
+    for _ in range(200):
+        order = rng.permutation(len(pool))
+        cal, test = order[:200], order[200:400]
+        det.calibration_scores_ = np.sort(pool_scores[cal])
+        rates.append(np.mean(det.p_values(pool[test]) < alpha))
+    rates = np.asarray(rates)
+    assert rates.mean() <= alpha + 3 * rates.std(ddof=1) / np.sqrt(len(rates))
+
+
+def test_calibrate_p_values_and_alpha_predictions(fitted, table):
+    X, y = table
+    Xc, _ = _table(seed=0, n=1000, n_out=0)  # BH needs p-values down to ~1/1000 here
+    det = clone(fitted).fit(X, calibration=Xc)
+    p = det.p_values(X)
+    assert p.min() >= 1 / (len(Xc) + 1) and p.max() <= 1
+    np.testing.assert_array_equal(det.predict(X, alpha=0.05), (p < 0.05).astype(int))
+    flagged = det.predict(X, alpha=0.05, fdr=True)
+    assert flagged[y == 1].mean() > 0.5 and flagged[y == 0].mean() < 0.05
+
+
+def test_p_values_need_calibration(fitted, table):
+    with pytest.raises(NotFittedError, match="calibrate"):
+        fitted.p_values(table[0])
+
+
+def test_mad_threshold_needs_no_contamination(table):
+    X, y = table
+    det = AnomalyDetector(threshold="mad", **FAST).fit(X)
+    assert det.labels_[y == 1].mean() > 0.5 and det.labels_[y == 0].mean() < 0.1
+
+
+def _series(T=600, spike=(400, 410)):
+    t = np.arange(T)
+    s = np.stack([np.sin(2 * np.pi * t / 25), np.cos(2 * np.pi * t / 25)], axis=1)
+    s = s + 0.05 * np.random.default_rng(0).normal(size=s.shape)
+    s[spike[0]:spike[1]] += 3.0
+    return s.astype(np.float32)
+
+
+def test_series_scores_every_time_step_and_finds_the_event():
+    s = _series()
+    det = AnomalyDetector(window=20, stride=2, contamination=0.05, **FAST).fit(s)
+    steps = det.score_timesteps(s)
+    assert steps.shape == (len(s),)
+    assert 390 <= int(np.argmax(steps)) <= 420
+    evs = det.events(s)
+    assert any(e.start <= 405 <= e.end for e in evs)
+
+
+def test_series_with_a_sequence_autoencoder():
+    s = _series(T=300, spike=(200, 205))
+    seq = SequenceAutoencoder(4, hidden_size=8, epochs=2, random_state=0).fit(
+        np.lib.stride_tricks.sliding_window_view(s, 16, axis=0).transpose(0, 2, 1))
+    det = AnomalyDetector(autoencoder=seq, window=16, stride=4).fit(s)
+    assert det.decision_scores_.shape == (300,) and np.isfinite(det.decision_scores_).all()
+
+
+def test_images_through_a_conv_model():
+    rng = np.random.default_rng(0)
+    normal = (rng.random((120, 8, 8)) * 0.2).astype(np.float32)
+    normal[:, 2:6, 2:6] += 0.7  # a bright square
+    odd = (rng.random((10, 8, 8)) * 0.2).astype(np.float32)
+    odd[:, :, :2] += 0.7  # a bright border strip instead
+    ae = Autoencoder(4, model="conv", channels=(4,), epochs=20, random_state=0).fit(normal)
+    det = AnomalyDetector(autoencoder=ae).fit(normal)
+    X = np.concatenate([normal[:30], odd])
+    assert roc_auc_score(np.r_[np.zeros(30), np.ones(10)], det.decision_function(X)) > 0.9
+    own = AnomalyDetector(score="reconstruction", epochs=20, random_state=0).fit(normal[:, None])
+    assert roc_auc_score(np.r_[np.zeros(30), np.ones(10)], own.decision_function(X[:, None])) > 0.9
+
+
+@pytest.mark.parametrize("kwargs", [dict(FAST), dict(score="knn", **FAST)])
+def test_save_load_round_trip_gives_identical_scores(tmp_path, table, kwargs):
+    X, _ = table
+    det = AnomalyDetector(**kwargs).fit(X, calibration=X[50:150])
+    det.save(tmp_path / "det")
+    back = AnomalyDetector._from_saved(*load_model(tmp_path / "det"))
+    np.testing.assert_array_equal(back.decision_function(X), det.decision_function(X))
+    np.testing.assert_array_equal(back.p_values(X), det.p_values(X))
+    assert back.threshold_ == det.threshold_ and back.get_params() == det.get_params()
+
+
+def test_save_load_wrapped_model(tmp_path, table):
+    X, _ = table
+    ae = Autoencoder(3, hidden=(16,), epochs=3, random_state=0).fit(X)
+    det = AnomalyDetector(autoencoder=ae).fit(X)
+    det.save(tmp_path / "det")
+    back = AnomalyDetector._from_saved(*load_model(tmp_path / "det"))
+    np.testing.assert_array_equal(back.decision_function(X), det.decision_function(X))
+    assert isinstance(back.autoencoder, Autoencoder)
+
+
+def test_same_seed_same_scores(table, fitted):
+    again = AnomalyDetector(**FAST).fit(table[0])
+    np.testing.assert_array_equal(again.decision_scores_, fitted.decision_scores_)
+
+
+def test_global_rng_untouched(table):
+    import torch
+
+    torch.manual_seed(123)
+    expected = torch.rand(1)
+    torch.manual_seed(123)
+    AnomalyDetector(n_estimators=1, epochs=1, random_state=0).fit(table[0])
+    assert torch.rand(1) == expected
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (np.inf, "infinite")])
+def test_nan_and_inf_are_refused_with_the_fix(table, value, word):
+    X = table[0].copy()
+    X[17, 2] = value
+    with pytest.raises(InputError, match=rf"{word}.*row 17.*(impute|fill)"):
+        AnomalyDetector(**FAST).fit(X)
+
+
+def test_other_feature_count_is_refused(fitted):
+    with pytest.raises(InputError, match=r"X has 4 features.*expecting 6.*same columns"):
+        fitted.decision_function(np.zeros((3, 4)))
+
+
+def test_constant_columns_give_finite_scores(table):
+    X = table[0].copy()
+    X[:, 1] = 5.0
+    X[:, 4] = 0.0
+    det = AnomalyDetector(**FAST).fit(X)
+    assert np.isfinite(det.decision_scores_).all()
+    Xt = X[:5].copy()
+    Xt[:, 1] = 7.0  # a constant column that moves is an anomaly, not a division by zero
+    scores = det.decision_function(Xt)
+    assert np.isfinite(scores).all() and (scores > det.decision_function(X[:5])).all()
+
+
+def test_series_shorter_than_the_window_is_refused():
+    det = AnomalyDetector(window=50, **FAST)
+    with pytest.raises(InputError, match=r"30 time steps, fewer than window=50.*smaller window"):
+        det.fit(np.zeros((30, 2)))
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1, 0.6, 1.0])
+def test_contamination_outside_range_is_refused(table, bad):
+    with pytest.raises(InputError, match=r"contamination must be .*\(0, 0\.5\]"):
+        AnomalyDetector(contamination=bad).fit(table[0])
+
+
+@pytest.mark.parametrize("empty", [np.zeros((0, 6)), [], None])
+def test_empty_calibration_set_is_refused(fitted, empty):
+    with pytest.raises(InputError, match="calibration set is empty"):
+        fitted.calibrate(empty)
+
+
+def test_bad_autoencoder_and_score_combinations_are_refused(table):
+    X = table[0]
+    with pytest.raises(InputError, match="autoencoder must be an aekit"):
+        AnomalyDetector(autoencoder=StandardScaler()).fit(X)
+    with pytest.raises(InputError, match="score='ensemble' trains its own"):
+        AnomalyDetector(autoencoder=Autoencoder(), score="ensemble").fit(X)
+    with pytest.raises(InputError, match="score='elbo' needs a VariationalAutoencoder"):
+        AnomalyDetector(autoencoder=Autoencoder(), score="elbo").fit(X)
+    with pytest.raises(InputError, match="score must be one of"):
+        AnomalyDetector(score="lof").fit(X)
