@@ -29,7 +29,7 @@ from aekit.io.onnx_export import OnnxExport
 from aekit.models.blocks import upgrade_uncentred_state
 from aekit.models.registry import build, canonical_kind, spec_from_dict, spec_to_dict
 from aekit.train.config import TrainConfig
-from aekit.train.device import resolve_device
+from aekit.train.device import memory_format_for, resolve_device
 from aekit.estimators._training import check_training_params, train_config
 
 _TRAINING_MARK = "    %(training_params)s"
@@ -55,7 +55,7 @@ def with_training_doc(cls: type) -> type:
 def map_batches(module: nn.Module, data: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
                 device: torch.device, batch_size: int = 4096) -> np.ndarray:
     """``fn`` over batches of ``data`` with ``module`` in eval mode on ``device``, as one NumPy array."""
-    module.to(device).eval()
+    module.to(device, memory_format=memory_format_for(module, device)).eval()
     outs = [fn(xb).float().cpu().numpy() for xb in eval_batches(data, batch_size, device)]
     module.cpu()
     return np.concatenate(outs, axis=0)

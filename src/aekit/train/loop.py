@@ -23,7 +23,7 @@ from aekit.losses.objective import Objective
 from aekit.train.callbacks import Callback
 from aekit.train.checkpoint import load_checkpoint, save_checkpoint
 from aekit.train.config import TrainConfig
-from aekit.train.device import amp_dtype, flush_denormals, resolve_device
+from aekit.train.device import amp_dtype, flush_denormals, memory_format_for, resolve_device
 from aekit.train.distributed import Topology, all_reduce_sum, broadcast_module, init_from_env
 from aekit.train.schedule import check_schedule, scheduled_lr
 
@@ -220,7 +220,7 @@ def _prepare(module: nn.Module, train: Tensor | np.ndarray, val: Tensor | np.nda
              objective: Objective, config: TrainConfig, fingerprint: str | None) -> _Run:
     device = resolve_device(config.device)
     topo = init_from_env(device)
-    module.to(device)
+    module.to(device, memory_format=memory_format_for(module, device))
     broadcast_module(module, topo)
     train_data = _on_device(train, device)
     val_data = None if val is None else _on_device(val, device)
