@@ -156,6 +156,13 @@ def summarise(results: dict[tuple[str, int, str], dict[str, Any]], sets: list[st
             if len(rows) == len(seeds):
                 per[n][s] = {m: float(np.mean([r[m] for r in rows])) for m in ("roc", "pr", "fit_s")}
     complete = [n for n in names if len(per[n]) == len(sets)]
+    partial = {n: {s: float(np.mean([results[(s, k, n)]["roc"] for k in seeds
+                                     if (s, k, n) in results and "error" not in results[(s, k, n)]]))
+                   for s in sets if any((s, k, n) in results and "error" not in results[(s, k, n)] for k in seeds)}
+               for n in names if n not in complete}
+    counts = {n: sum((s, k, n) in results and "error" not in results[(s, k, n)] for s in sets for k in seeds)
+              for n in names}
+    errors = [r for r in results.values() if "error" in r and r["set"] in sets and r["method"] in names]
     ranks: dict[str, list[float]] = {n: [] for n in complete}
     for s in sets:
         vals = np.array([per[n][s]["roc"] for n in complete])
@@ -164,7 +171,7 @@ def summarise(results: dict[tuple[str, int, str], dict[str, Any]], sets: list[st
             order[vals == v] = order[vals == v].mean()
         for n, r in zip(complete, order):
             ranks[n].append(float(r))
-    return {"per": per, "complete": complete,
+    return {"per": per, "complete": complete, "partial": partial, "counts": counts, "errors": errors,
             "mean": {n: {m: float(np.mean([per[n][s][m] for s in sets])) for m in ("roc", "pr", "fit_s")}
                      for n in complete},
             "rank": {n: float(np.mean(ranks[n])) for n in complete}}
@@ -176,7 +183,7 @@ def _short(name: str) -> str:
 
 
 def report(summary: dict[str, Any], sets: list[str], seeds: list[int], command: str, notes: dict[str, str],
-           wall_min: float, load: tuple[float, float]) -> list[str]:
+           wall_min: float, load: tuple[float, float], n_cached: int = 0) -> list[str]:
     names = summary["complete"]
     per, mean, rank = summary["per"], summary["mean"], summary["rank"]
     head = "| set | " + " | ".join(_short(n) for n in names) + " |"
@@ -211,12 +218,19 @@ def report(summary: dict[str, Any], sets: list[str], seeds: list[int], command: 
     else:
         targets.append("- PyOD AutoEncoder target: not measured (pyod not installed).")
     versions = ", ".join(f"{k} {v}" for k, v in notes.items())
+    cached = f" ({n_cached} fits read from the --cache of earlier or parallel invocations)" if n_cached else ""
+    unfinished = [f"- {n}: {summary['counts'][n]} of {len(sets) * len(seeds)} fits finished in the time this run "
+                  "had, so it is left out of the tables and ranks; ROC-AUC on the sets it reached: "
+                  + (", ".join(f"{s} {v:.3f}" for s, v in summary["partial"][n].items()) or "none")
+                  for n in summary["partial"]]
+    unfinished += [f"- {r['method']} on {r['set']} seed {r['seed']} failed: `{r['error']}`" for r in summary["errors"]]
     return [
         "## Anomaly detection on 12 ADBench tables (`benchmarks/bench_detect.py`)",
         "",
         f"Command `{command}`, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {cpu()}, "
         f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), CPU only, shared with other jobs "
-        f"(load average {load[0]:.1f} at the start, {load[1]:.1f} at the end); whole run {wall_min:.1f} min. "
+        f"(load average {load[0]:.1f} at the start, {load[1]:.1f} at the end); {wall_min:.1f} min in this "
+        f"invocation{cached}. "
         f"Versions: {versions}.",
         "",
         "Unsupervised: fit on a stratified random 70% without labels (anomalies included), score the other 30%; "
@@ -230,6 +244,7 @@ def report(summary: dict[str, Any], sets: list[str], seeds: list[int], command: 
         "",
         *targets,
         "",
+        *(["**Not in the tables**", "", *unfinished, ""] if unfinished else []),
         "**ROC-AUC** (mean over seeds; best per set in bold)",
         "",
         *table("roc", ".3f"),
@@ -275,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = Path(args.cache)
     results = read_cache(cache)
     load0 = os.getloadavg()[0]
+    n_cached = sum((s, k, n) in results for s in sets for k in seeds for n in found)
     t_all = time.perf_counter()
     with threadpool_limits(limits=args.threads):
         for s in sets:
@@ -295,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                          f"ROC {rec['roc']:.3f} PR {rec['pr']:.3f} fit {rec['fit_s']:.1f}s"))
     summary = summarise(results, sets, list(found), seeds)
     lines = report(summary, sets, seeds, command, notes, (time.perf_counter() - t_all) / 60,
-                   (load0, os.getloadavg()[0]))
+                   (load0, os.getloadavg()[0]), n_cached)
     print("\n".join(lines))
     if not args.no_write:
         write_section("bench_detect", lines)
