@@ -177,3 +177,43 @@ def test_the_estimators_catch_the_rest(cli, images: Path, series: Path, tmp_path
     assert result.exit_code == 1, result.output
     assert message in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+# A valid value for every estimator option (None: a flag without value).
+TYPED = {"latent_dim": "3", "epochs": "2", "batch_size": "8", "lr": "0.01", "lr_schedule": "cosine",
+         "random_state": "1", "device": "cpu", "early_stopping": "3", "validation_fraction": "0.1", "hidden": "8,4",
+         "channels": "4", "activation": "tanh", "loss": "bce", "code_activation": "sigmoid", "noise": "mask",
+         "noise_level": "0.2", "sparsity": "kl", "sparsity_weight": "0.1", "sparsity_target": "0.1",
+         "sparsity_decay": "0.9", "contractive": "0.1", "center_inputs": None, "pretrain_epochs": "1", "beta": "2",
+         "likelihood": "gaussian", "kl_warmup": "1", "binarize": None, "cell": "gru", "hidden_size": "4",
+         "num_layers": "2", "window": "5", "stride": "2"}
+FLAGS = {"center_inputs": "--no-center-inputs", "binarize": "--binarize"}
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_every_typed_option_reaches_the_estimator_and_no_other(cli, monkeypatch, model: str) -> None:
+    import typer
+
+    import aekit.apps.train
+
+    calls: list[dict] = []
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs)
+        raise typer.Exit(0)
+
+    monkeypatch.setattr(aekit.apps.train, "train_run", recorded)
+    names = [*COMMON_OPTIONS, *(name for name, models in MODEL_OPTIONS.items() if model in models)]
+    assert set(names) <= set(TYPED)
+    args = [a for name in names for a in ([FLAGS[name]] if TYPED[name] is None else [flag(name), TYPED[name]])]
+    result = cli("train", "--model", model, *args)
+    assert result.exit_code == 0, result.output
+    params = calls[-1]["params"]
+    assert set(params) == set(names) and calls[-1]["model"] == model
+    for name in names:
+        expected = {"center_inputs": False, "binarize": True}.get(name, TYPED[name])
+        if name in ("hidden", "channels"):
+            expected = tuple(int(w) for w in TYPED[name].split(","))
+        assert params[name] == type(params[name])(expected) and type(params[name]) in (int, float, str, bool, tuple)
+    assert cli("train", "--model", model, "--epochs", "2").exit_code == 0
+    assert calls[-1]["params"] == {"epochs": 2, "random_state": 0}  # untyped options: the estimator's defaults
