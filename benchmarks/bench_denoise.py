@@ -146,23 +146,42 @@ def score(fn: Callable[[np.ndarray], np.ndarray], noisy: np.ndarray, clean: np.n
 def run_set(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     train = load_mnist("train", root=DATA, download=False, kind=kind).X  # type: ignore[arg-type]
     test = load_mnist("test", root=DATA, download=False, kind=kind).X  # type: ignore[arg-type]
-    X_train, X_tune, X_test = train[:args.n_train], train[-args.n_tune:], test[:args.n_test]
-    common = dict(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, random_state=0)
+    X_tune, X_test = train[-args.n_tune:], test[:args.n_test]
     models: dict[str, Any] = {}
+    configs: dict[str, str] = {}
+    fit_s: dict[str, float] = {}
     t0 = time.perf_counter()
-    models["aekit residual blind"] = train_denoiser(X_train, level=(0.0, 0.55), depth=args.depth, width=args.width,
-                                                    **common)
-    _log(f"[{kind}] residual blind: {time.perf_counter() - t0:.0f} s, loss {models['aekit residual blind'].history[-1]['loss']:.5f}")
-    t0 = time.perf_counter()
-    models["aekit residual s&p"] = train_denoiser(X_train, noise="salt_pepper", level=0.2, depth=args.depth,
-                                                  width=args.width, **common)
-    _log(f"[{kind}] residual s&p: {time.perf_counter() - t0:.0f} s")
-    t0 = time.perf_counter()
-    models["aekit conv AE σ=0.5"] = train_denoiser(X_train, level=0.5, model="conv", latent_dim=32, **common)
-    _log(f"[{kind}] conv AE: {time.perf_counter() - t0:.0f} s")
-    fit_s = {k: m.fit_seconds for k, m in models.items()}
+    blind = dict(depth=args.blind_depth, width=args.blind_width, epochs=args.blind_epochs)
+    models["aekit residual blind"] = train_denoiser(train[:args.blind_n_train], level=(0.0, 0.55), **blind,
+                                                    batch_size=args.batch_size, lr=args.lr, random_state=0)
+    configs["aekit residual blind"] = (f"DnCNN depth {args.blind_depth}, width {args.blind_width}, σ ~ U[0, 0.55], "
+                                       f"first {args.blind_n_train:,} training images, {args.blind_epochs} epochs")
+    _log(f"[{kind}] residual blind: {time.perf_counter() - t0:.0f} s, "
+         f"loss {models['aekit residual blind'].history[-1]['loss']:.5f}")
+    prev = None
+    if args.reuse:  # rows of the classical methods and the other aekit models from an earlier run
+        with open(args.reuse, "rb") as f:
+            prev = pickle.load(f)[0][kind]
+    if prev is None:
+        X_train = train[:args.n_train]
+        common = dict(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, random_state=0)
+        t0 = time.perf_counter()
+        models["aekit residual s&p"] = train_denoiser(X_train, noise="salt_pepper", level=0.2, depth=args.depth,
+                                                      width=args.width, **common)
+        _log(f"[{kind}] residual s&p: {time.perf_counter() - t0:.0f} s")
+        t0 = time.perf_counter()
+        models["aekit conv AE σ=0.5"] = train_denoiser(X_train, level=0.5, model="conv", latent_dim=32, **common)
+        _log(f"[{kind}] conv AE: {time.perf_counter() - t0:.0f} s")
+        fit_s.update({k: m.fit_seconds for k, m in models.items()})
+    else:
+        fit_s.update({k: v for k, v in prev["fit_seconds"].items() if k != "aekit residual blind"})
+        fit_s["aekit residual blind"] = models["aekit residual blind"].fit_seconds
+    configs["aekit residual s&p"] = (f"DnCNN depth {args.depth}, width {args.width}, p = 0.2, first "
+                                     f"{args.n_train:,} training images, {args.epochs} epochs")
+    configs["aekit conv AE σ=0.5"] = (f"`Autoencoder(model=\"conv\", latent_dim=32, noise=\"gaussian\", "
+                                      f"noise_level=0.5)`, first {args.n_train:,} training images, {args.epochs} epochs")
     rows: dict[str, dict[str, Any]] = {}
-    params: dict[str, dict[str, Any]] = {}
+    params: dict[str, dict[str, Any]] = {} if prev is None else prev["params"]
     grids: dict[str, dict[str, np.ndarray]] = {}
     for c, (noise, level) in enumerate(CONDITIONS):
         cond = _label(noise, level)
@@ -176,25 +195,30 @@ def run_set(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             if name == "aekit residual blind" and noise != "gaussian":
                 continue
             res[name] = score(den, noisy_test, X_test)
-        t0 = time.perf_counter()
-        tuned = tune(classical_methods(sigma_hat), noisy_tune, X_tune)
-        _log(f"[{kind} {cond}] tuned classical in {time.perf_counter() - t0:.0f} s: "
-             + ", ".join(f"{k} {v[0]}" for k, v in tuned.items()))
-        for name, (p, fn) in tuned.items():
-            res[name] = score(fn, noisy_test, X_test)
-            params.setdefault(name, {})[cond] = p
-        if not args.no_bm3d:
-            fn = bm3d_mosaic(sigma_hat)
-            if fn is not None:
-                res["BM3D (oracle σ̂)"] = score(fn, noisy_test, X_test)
-                params.setdefault("BM3D (oracle σ̂)", {})[cond] = {"sigma_psd": round(sigma_hat, 4)}
+        if prev is not None:
+            for name, r in prev["rows"][cond].items():
+                if name not in res:
+                    res[name] = dict(r, out=prev["grids"][cond][name])
+        else:
+            t0 = time.perf_counter()
+            tuned = tune(classical_methods(sigma_hat), noisy_tune, X_tune)
+            _log(f"[{kind} {cond}] tuned classical in {time.perf_counter() - t0:.0f} s: "
+                 + ", ".join(f"{k} {v[0]}" for k, v in tuned.items()))
+            for name, (p, fn) in tuned.items():
+                res[name] = score(fn, noisy_test, X_test)
+                params.setdefault(name, {})[cond] = p
+            if not args.no_bm3d:
+                fn = bm3d_mosaic(sigma_hat)
+                if fn is not None:
+                    res["BM3D (oracle σ̂)"] = score(fn, noisy_test, X_test)
+                    params.setdefault("BM3D (oracle σ̂)", {})[cond] = {"sigma_psd": round(sigma_hat, 4)}
         for name, r in res.items():
             _log(f"[{kind} {cond}] {name:24s} PSNR {r['psnr']:6.2f}  SSIM {r['ssim']:.4f}  {r['ips']:9.0f} img/s")
         grids[cond] = {name: r.pop("out")[:8] for name, r in res.items()}
         grids[cond]["clean"] = X_test[:8]
         rows[cond] = res
-    return {"rows": rows, "params": params, "grids": grids, "fit_seconds": fit_s,
-            "n": (len(X_train), len(X_tune), len(X_test))}
+    return {"rows": rows, "params": params, "grids": grids, "fit_seconds": fit_s, "configs": configs,
+            "n": (args.n_train, len(X_tune), len(X_test))}
 
 
 def _run_set_job(kind: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -215,12 +239,15 @@ def report(results: dict[str, Any], args: argparse.Namespace, argv: list[str], t
              f"Command: `{command}`  ",
              f"Machine: {cpu()}, torch {torch.__version__}, {args.threads} thread(s) per data set, the data sets in "
              f"parallel processes; whole run "
-             f"{total_s / 60:.0f} min.  ",
-             f"aekit trained on the first {n_train:,} training images ({args.epochs} epochs, batch {args.batch_size}, "
-             f"Adam {args.lr:g}, "
-             f"cosine schedule, seed 0); residual network = DnCNN depth {args.depth}, width {args.width} "
-             "(`aekit.models.residual`), *blind* = one model trained over σ ~ U[0, 0.55] and used at every σ; "
-             "conv AE = `Autoencoder(model=\"conv\", latent_dim=32, noise=\"gaussian\", noise_level=0.5)`. "
+             f"{total_s / 60:.0f} min{' (the retraining step)' if args.reuse else ''}.  ",
+             f"aekit models (`aekit.apps.denoise.train_denoiser`; batch {args.batch_size}, Adam {args.lr:g}, cosine "
+             "schedule, seed 0; *blind* = one model trained over a range of σ and used at every σ): "
+             + "; ".join(f"**{k}**: {v}" for k, v in next(iter(results.values()))["configs"].items()) + ". "
+             + (f"This table was made in two steps: a first run with a smaller blind model, then "
+                f"`--reuse` of its classical, s&p and conv AE rows (same images, seeds and settings) while only the "
+                f"blind model was retrained; without `--reuse` the command recomputes everything.  "
+                if args.reuse else "")
+             +
              f"Classical parameters tuned per data set and condition by grid search on {n_tune} held-out "
              "training images (the last ones; best mean PSNR); BM3D given the oracle noise std σ̂ (std of "
              "noisy − clean), not tuned, run on 10×10 mosaics of the test images. "
@@ -235,6 +262,7 @@ def report(results: dict[str, Any], args: argparse.Namespace, argv: list[str], t
         out = results[kind]
         conds = list(out["rows"])
         names = list(dict.fromkeys(k for c in conds for k in out["rows"][c]))
+        names.sort(key=lambda k: (k != "noisy input", not k.startswith("aekit")))  # stable: keeps the run order
         lines += [f"### {title}", "", "| method | " + " | ".join(f"{c} PSNR / SSIM" for c in conds)
                   + " | images/s |", "|---|" + "---:|" * (len(conds) + 1)]
         for name in names:
@@ -294,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--depth", type=int, default=5)
     ap.add_argument("--width", type=int, default=24)
+    ap.add_argument("--blind-n-train", type=int, default=8000)
+    ap.add_argument("--blind-epochs", type=int, default=3)
+    ap.add_argument("--blind-depth", type=int, default=6)
+    ap.add_argument("--blind-width", type=int, default=24)
+    ap.add_argument("--reuse", default=None, help="results file of an earlier run: keep its classical and other "
+                    "aekit rows and retrain only the blind model")
     ap.add_argument("--sets", default="mnist,fashion-mnist")
     ap.add_argument("--no-bm3d", action="store_true")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per data set")
