@@ -50,6 +50,8 @@ import shlex
 import sys
 import time
 import warnings
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable
 
@@ -69,15 +71,17 @@ GAIN_RMSE = {"letter": 0.1198, "spam": 0.0513}  # Yoon et al. 2018, Table 2, 20%
 
 
 # ----------------------------------------------------------------------------- data
-def load_table(name: str, letter_rows: int | None) -> tuple[np.ndarray, np.ndarray | None]:
+def load_table(name: str, letter_rows: int | None = None,
+               spam_rows: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """(X min-max scaled to [0, 1], y or None)."""
     from sklearn import datasets
 
     y = None
     if name in ("letter", "spam"):
         X = np.loadtxt(TABLES_DIR / f"{name}.csv", delimiter=",", skiprows=1)
-        if name == "letter" and letter_rows and letter_rows < len(X):
-            X = X[np.random.default_rng(0).permutation(len(X))[:letter_rows]]
+        rows = letter_rows if name == "letter" else spam_rows
+        if rows and rows < len(X):  # a fixed subsample, the same for every seed and method
+            X = X[np.random.default_rng(0).permutation(len(X))[:rows]]
     else:
         loader = {"breast_cancer": datasets.load_breast_cancer, "wine": datasets.load_wine,
                   "diabetes": datasets.load_diabetes}[name]
@@ -166,6 +170,23 @@ def accuracy(filled: np.ndarray, y: np.ndarray, seed: int) -> float:
     return float(cross_val_score(LogisticRegression(max_iter=2000), filled, y, cv=cv).mean())
 
 
+def run_task(task: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Every method on one (table, seed, mechanism): a unit of work for one process."""
+    t, seed, mech, methods, letter_rows, spam_rows, ae_params = task
+    torch.set_num_threads(1)
+    X, y = load_table(t, letter_rows, spam_rows)
+    out = []
+    if y is not None and mech == "mcar20":
+        out.append({"table": t, "mechanism": "mcar20", "method": "complete", "seed": seed,
+                    "accuracy": accuracy(X, y, seed), "seconds": 0.0})
+    mask = make_missing(X, mech, np.random.default_rng(1000 * seed + MECHANISMS.index(mech)))
+    for m in methods:
+        out.append({"table": t, "mechanism": mech, "method": m, "seed": seed,
+                    "missing_rate": float(mask.mean()), "shape": list(X.shape),
+                    **run_one(X, y, mask, m, seed, ae_params, y is not None and mech == "mcar20")})
+    return out
+
+
 def run_one(X: np.ndarray, y: np.ndarray | None, mask: np.ndarray, method: str, seed: int,
             ae_params: dict[str, Any], with_accuracy: bool) -> dict[str, Any]:
     Xm = X.copy()
@@ -244,34 +265,32 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--letter-rows", type=int, default=None, help="subsample letter to this many rows")
+    p.add_argument("--spam-rows", type=int, default=None, help="subsample spam to this many rows")
+    p.add_argument("--jobs", type=int, default=1, help="(table, seed, mechanism) tasks run in this many processes")
     p.add_argument("--ae", default="{}", help="JSON of AutoencoderImputer parameters (development)")
     p.add_argument("--log", type=Path, default=None, help="append one JSON record per run here")
     p.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
+    if "autoencoder" in args.methods:  # imported once, here: the worker processes inherit it
+        from aekit.estimators.imputer import AutoencoderImputer  # noqa: F401
     ae_params = json.loads(args.ae)
     command = "python benchmarks/bench_impute.py" + "".join(" " + shlex.quote(a) for a in (argv or sys.argv[1:]))
     records: list[dict[str, Any]] = []
     started = time.time()
-    for t in args.tables:
-        X, y = load_table(t, args.letter_rows)
-        with_acc = y is not None
-        for seed in range(args.seeds):
-            if with_acc:
-                records.append({"table": t, "mechanism": "mcar20", "method": "complete", "seed": seed,
-                                "accuracy": accuracy(X, y, seed), "seconds": 0.0})
-            for mech in args.mechanisms:
-                mask = make_missing(X, mech, np.random.default_rng(1000 * seed + MECHANISMS.index(mech)))
-                for m in args.methods:
-                    rec = {"table": t, "mechanism": mech, "method": m, "seed": seed,
-                           "missing_rate": float(mask.mean()), "shape": list(X.shape),
-                           **run_one(X, y, mask, m, seed, ae_params, with_acc and mech == "mcar20")}
-                    records.append(rec)
-                    print(json.dumps(rec), flush=True)
-                    if args.log:
-                        with open(args.log, "a") as f:
-                            f.write(json.dumps(rec) + "\n")
-    records = [r for r in records if r["method"] != "complete" or r["table"] in args.tables]
+    # Largest tables first, so their long tasks do not end the run alone.
+    order = sorted(args.tables, key=lambda t: ("spam", "letter").index(t) if t in ("spam", "letter") else 2)
+    tasks = [(t, seed, mech, args.methods, args.letter_rows, args.spam_rows, ae_params)
+             for t in order for seed in range(args.seeds) for mech in args.mechanisms]
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=mp.get_context("fork")) as pool:
+        for done in as_completed([pool.submit(run_task, task) for task in tasks]):
+            recs = done.result()
+            for rec in recs:
+                records.append(rec)
+                print(json.dumps(rec), flush=True)
+                if args.log:
+                    with open(args.log, "a") as f:
+                        f.write(json.dumps(rec) + "\n")
     lines, verdict = summarise(records, args.tables, args.mechanisms, args.methods)
     n_tables = len(args.tables)
     wins = verdict["wins_mcar20"]
@@ -281,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Command `{command}`, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
         f"({(time.time() - started) / 60:.0f} min), {machine()}. "
         f"{args.seeds} seed(s) per cell" + (f"; letter subsampled to {args.letter_rows:,} rows" if args.letter_rows else "")
+        + (f"; spam subsampled to {args.spam_rows:,} rows" if args.spam_rows else "")
+        + f"; {args.jobs} process(es), each contender single-threaded (times are wall-clock on a shared machine)"
         + ". How the tables, mechanisms and contenders are made: the docstring of `benchmarks/bench_impute.py`.",
         "",
         f"- Target 1, the lowest mean RMSE on at least 4 of the 5 tables at 20% MCAR: "

@@ -213,7 +213,7 @@ def impute(data: ArrayLike | pd.DataFrame | str | os.PathLike[str], imputer: Aut
     filled = est.transform(data, mask=mask)
     fit_seconds = time.perf_counter() - t0 if fitting else None
     frame = data if isinstance(data, pd.DataFrame) else None
-    values = frame.to_numpy(dtype=object) if frame is not None else np.asarray(data).reshape(len(data), -1)
+    values = frame.to_numpy(dtype=object) if frame is not None else np.asarray(data).reshape(np.shape(data)[0], -1)
     missing = np.asarray(pd.isna(values), dtype=bool)
     if mask is not None:
         missing |= np.asarray(mask, dtype=bool).reshape(missing.shape)

@@ -75,14 +75,14 @@ class MaskedImputationObjective:
     visible_weight: float = 0.1
     refine: bool = True
 
-    def __call__(self, module: nn.Module, batch: Tensor) -> dict[str, Tensor]:
-        d = batch.shape[1] // 2
-        x, m = batch[:, :d], batch[:, d:]  # (B, D) each
+    def __call__(self, module: nn.Module, x: Tensor) -> dict[str, Tensor]:
+        d = x.shape[1] // 2
+        x, m = x[:, :d], x[:, d:]  # (B, 2D) -> values (B, D), mask (B, D)
         n_cols = int(self.column_of.max()) + 1
-        keep = (torch.rand(batch.shape[0], n_cols, device=batch.device) >= self.drop_rate).to(x.dtype)
-        m_in = m * keep[:, self.column_of.to(batch.device)]
+        keep = (torch.rand(x.shape[0], n_cols, device=x.device) >= self.drop_rate).to(x.dtype)
+        m_in = m * keep[:, self.column_of.to(x.device)]
         hidden = m - m_in
-        numeric, groups = self.numeric.to(batch.device), self.groups
+        numeric, groups = self.numeric.to(x.device), self.groups
         out = module(torch.cat([x * m_in, m_in], dim=1))
         err_hidden = masked_error(out, x, hidden, numeric, groups)
         err_visible = masked_error(out, x, m_in, numeric, groups)
