@@ -72,5 +72,5 @@ def test_images_give_a_top_anomalies_grid(tmp_path):
     X = (rng.random((60, 1, 8, 8)) * 0.2).astype(np.float32)
     X[:, :, 2:6, 2:6] += 0.7
     X[:4, :, :, :2] += 0.7
-    res = detect(X, model=AnomalyDetector(score="reconstruction", epochs=10, random_state=0), out=tmp_path / "run")
+    res = detect(X, model=AnomalyDetector(method="reconstruction", epochs=10, random_state=0), out=tmp_path / "run")
     assert res.files["top_anomalies"].exists()

@@ -54,6 +54,7 @@ def test_pyod_vocabulary_and_sklearn_signs(fitted, table):
     np.testing.assert_allclose(fitted.score_samples(X), -fitted.decision_function(X))
     np.testing.assert_array_equal(fitted.predict(X), (fitted.decision_function(X) > fitted.threshold_).astype(int))
     assert fitted.n_features_in_ == X.shape[1]
+    assert fitted.score(X) == pytest.approx(float(np.mean(fitted.score_samples(X))))  # GridSearchCV's default
 
 
 def test_init_stores_params_only_and_clone_is_unfitted(fitted):
@@ -82,13 +83,13 @@ def test_grid_search_with_a_scorer(table):
 # Floors: measured AUCs (training rows, then new rows) were ensemble 1.00/1.00,
 # reconstruction 1.00/1.00, elbo 1.00/1.00 on off-plane outliers and knn 0.86/0.85 on on-plane ones
 # (distance in code space cannot see what the encoder projects away); the floors leave margin.
-@pytest.mark.parametrize("score", ["ensemble", "reconstruction", "elbo", "knn"])
-def test_each_score_kind_separates_planted_outliers(score):
-    X, y = _table(on_plane=score == "knn")
-    floor = 0.75 if score == "knn" else 0.95
-    det = AnomalyDetector(score=score, **FAST).fit(X)
+@pytest.mark.parametrize("method", ["ensemble", "reconstruction", "elbo", "knn"])
+def test_each_score_kind_separates_planted_outliers(method):
+    X, y = _table(on_plane=method == "knn")
+    floor = 0.75 if method == "knn" else 0.95
+    det = AnomalyDetector(method=method, **FAST).fit(X)
     assert roc_auc_score(y, det.decision_scores_) > floor
-    Xn, yn = _table(seed=1, on_plane=score == "knn")
+    Xn, yn = _table(seed=1, on_plane=method == "knn")
     assert roc_auc_score(yn, -det.score_samples(Xn)) > floor
 
 
@@ -105,14 +106,14 @@ def test_wraps_a_vae_with_the_negative_elbo(table):
     X, _ = table
     vae = VariationalAutoencoder(3, hidden=(16,), likelihood="gaussian", scale="standard", epochs=5,
                                  random_state=0).fit(X)
-    det = AnomalyDetector(autoencoder=vae, score="elbo").fit(X)
+    det = AnomalyDetector(autoencoder=vae, method="elbo").fit(X)
     np.testing.assert_allclose(det.decision_function(X[:20]), -vae.score_samples(X[:20]), rtol=1e-6)
 
 
 def test_an_unfitted_autoencoder_is_fitted_on_a_copy(table):
     X, _ = table
     ae = Autoencoder(3, hidden=(16,), epochs=5, random_state=0)
-    det = AnomalyDetector(autoencoder=ae, score="knn", n_neighbors=3).fit(X)
+    det = AnomalyDetector(autoencoder=ae, method="knn", n_neighbors=3).fit(X)
     assert not hasattr(ae, "module_") and det.models_[0] is not ae
     assert det.decision_scores_.shape == (len(X),)
 
@@ -192,11 +193,11 @@ def test_images_through_a_conv_model():
     det = AnomalyDetector(autoencoder=ae).fit(normal)
     X = np.concatenate([normal[:30], odd])
     assert roc_auc_score(np.r_[np.zeros(30), np.ones(10)], det.decision_function(X)) > 0.9
-    own = AnomalyDetector(score="reconstruction", epochs=20, random_state=0).fit(normal[:, None])
+    own = AnomalyDetector(method="reconstruction", epochs=20, random_state=0).fit(normal[:, None])
     assert roc_auc_score(np.r_[np.zeros(30), np.ones(10)], own.decision_function(X[:, None])) > 0.9
 
 
-@pytest.mark.parametrize("kwargs", [dict(FAST), dict(score="knn", **FAST)])
+@pytest.mark.parametrize("kwargs", [dict(FAST), dict(method="knn", **FAST)])
 def test_save_load_round_trip_gives_identical_scores(tmp_path, table, kwargs):
     X, _ = table
     det = AnomalyDetector(**kwargs).fit(X, calibration=X[50:150])
@@ -280,9 +281,9 @@ def test_bad_autoencoder_and_score_combinations_are_refused(table):
     X = table[0]
     with pytest.raises(InputError, match="autoencoder must be an aekit"):
         AnomalyDetector(autoencoder=StandardScaler()).fit(X)
-    with pytest.raises(InputError, match="score='ensemble' trains its own"):
-        AnomalyDetector(autoencoder=Autoencoder(), score="ensemble").fit(X)
-    with pytest.raises(InputError, match="score='elbo' needs a VariationalAutoencoder"):
-        AnomalyDetector(autoencoder=Autoencoder(), score="elbo").fit(X)
-    with pytest.raises(InputError, match="score must be one of"):
-        AnomalyDetector(score="lof").fit(X)
+    with pytest.raises(InputError, match="method='ensemble' trains its own"):
+        AnomalyDetector(autoencoder=Autoencoder(), method="ensemble").fit(X)
+    with pytest.raises(InputError, match="method='elbo' needs a VariationalAutoencoder"):
+        AnomalyDetector(autoencoder=Autoencoder(), method="elbo").fit(X)
+    with pytest.raises(InputError, match="method must be one of"):
+        AnomalyDetector(method="lof").fit(X)

@@ -221,7 +221,7 @@ def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None 
             "n_samples": len(scores), "n_flagged": int(labels.sum()), "threshold": det.threshold_,
             "rule": (f"p < {alpha}" if not fdr else f"Benjamini-Hochberg at {alpha}") if alpha is not None
             else f"score > threshold (contamination {det.contamination})",
-            "score": det.score_, "fit_seconds": fit_seconds, **metrics,
+            "method": det.method_, "fit_seconds": fit_seconds, **metrics,
             "isolation_forest": None if base_roc is None else {"roc_auc": base_roc, "pr_auc": base_pr,
                                                                "fit_seconds": base_s},
             "events": [{"start": e.start, "end": e.end, "peak": e.peak, "peak_score": e.peak_score} for e in evs]})

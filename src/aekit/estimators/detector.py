@@ -23,7 +23,7 @@ from aekit.io.model_file import load_model, save_model
 from aekit.metrics.anomaly import (Event, benjamini_hochberg, check_contamination, conformal_p_values,
                                    contamination_threshold, events, mad_threshold, window_to_timestep)
 
-_SCORES = ("auto", "ensemble", "reconstruction", "elbo", "knn")
+_METHODS = ("auto", "ensemble", "reconstruction", "elbo", "knn")
 _THRESHOLDS = ("contamination", "mad")
 _REDUCES = ("mean", "max")
 # Gradient steps each ensemble member takes (epochs are derived from the row count), and the
@@ -66,7 +66,7 @@ class AnomalyDetector(BaseEstimator):
     data, :meth:`p_values` gives conformal p-values whose false-alarm rate on normal data
     is at most ``alpha`` (``predict(X, alpha=...)``).
 
-    The default (``score="auto"`` without an ``autoencoder``, on tables) is an ensemble of
+    The default (``method="auto"`` without an ``autoencoder``, on tables) is an ensemble of
     ``n_estimators`` small dense autoencoders (one tanh hidden layer, linear code), each
     trained on a random half-to-all of the features (feature bagging) with its own width,
     code size and seed (RandNet, Chen et al. 2017), on features standardised by median and
@@ -82,8 +82,9 @@ class AnomalyDetector(BaseEstimator):
     ``benchmarks/bench_detect.py``. Measured ROC-AUC (cardio / Pima / vowels): the ensemble
     0.905 / 0.675 / 0.823; without trimming 0.900 / 0.669 / 0.822; with no clipping
     0.909 / 0.675 / 0.823; clipping the scoring input too cost 0.08 on cardio (0.827), and
-    in that first variant one autoencoder instead of the ensemble lost another 0.06 (0.770). Training budget: about 150 gradient
-    steps per member (5 to 200 epochs), batch 256, Adam 3e-3, so a fit takes seconds.
+    in that first variant one autoencoder instead of the ensemble lost another 0.06 (0.770).
+    Training budget: about 150 gradient steps per member (5 to 200 epochs), batch 256,
+    Adam 3e-3, so a fit takes seconds.
     Isolation Forest, for scale: 0.919 / 0.680 / 0.691.
 
     Parameters
@@ -92,8 +93,8 @@ class AnomalyDetector(BaseEstimator):
         An aekit autoencoder to score with: ``Autoencoder`` (dense or conv),
         ``VariationalAutoencoder`` or ``SequenceAutoencoder``. Fitted: used as it is
         (``fit`` only learns the threshold from its scores on X). Unfitted: a copy is fitted
-        on X. None: the detector trains its own models (see ``score``).
-    score : {"auto", "ensemble", "reconstruction", "elbo", "knn"}, default="auto"
+        on X. None: the detector trains its own models (see ``method``).
+    method : {"auto", "ensemble", "reconstruction", "elbo", "knn"}, default="auto"
         The anomaly score. "ensemble": the feature-bagged ensemble above. "reconstruction":
         one autoencoder's reconstruction error (a VAE's negative ELBO). "elbo": the negative
         ELBO of a Gaussian VAE (or of the given VAE). "knn": mean distance, in code space, to
@@ -108,7 +109,7 @@ class AnomalyDetector(BaseEstimator):
         contamination needed.
     mad_k : float, default=3.0
     n_estimators : int, default=8
-        Ensemble members (``score="ensemble"``).
+        Ensemble members (``method="ensemble"``).
     trim : float, default=0.1
         Share of worst-reconstructed training rows left out when each model is refitted, in
         [0, 0.5); 0 = one pass on all rows.
@@ -117,7 +118,7 @@ class AnomalyDetector(BaseEstimator):
         models train on them (tables and windowed series; images are scaled by the models).
         None = no clipping.
     n_neighbors : int, default=10
-        Neighbours for ``score="knn"``.
+        Neighbours for ``method="knn"``.
     window : int, optional
         Series mode: ``fit``, ``decision_function`` and the rest take one series ``(T, C)``
         (or ``(T,)``), cut into windows of this many steps; scores are per time step (the
@@ -139,6 +140,8 @@ class AnomalyDetector(BaseEstimator):
 
     Attributes
     ----------
+    method_ : str
+        The score in use ("auto" resolved).
     decision_scores_ : ndarray of shape (n_samples,)
         Anomaly scores of the training data (per time step in series mode).
     threshold_ : float
@@ -164,13 +167,13 @@ class AnomalyDetector(BaseEstimator):
     True
     """
 
-    def __init__(self, autoencoder: Any = None, *, score: str = "auto", contamination: float = 0.1,
+    def __init__(self, autoencoder: Any = None, *, method: str = "auto", contamination: float = 0.1,
                  threshold: str = "contamination", mad_k: float = 3.0, n_estimators: int = 8, trim: float = 0.1,
                  clip: float | None = 5.0, n_neighbors: int = 10, window: int | None = None, stride: int = 1,
                  reduce: str = "mean", epochs: int | None = None, batch_size: int = 256, lr: float = 3e-3,
                  device: str = "cpu", random_state: int | None = None, verbose: bool = False) -> None:
         self.autoencoder = autoencoder
-        self.score = score
+        self.method = method
         self.contamination = contamination
         self.threshold = threshold
         self.mad_k = mad_k
@@ -190,7 +193,7 @@ class AnomalyDetector(BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        check_choice("score", self.score, _SCORES)
+        check_choice("method", self.method, _METHODS)
         check_contamination(self.contamination)
         check_choice("threshold", self.threshold, _THRESHOLDS)
         check_float("mad_k", self.mad_k, low=0.0)
@@ -210,19 +213,19 @@ class AnomalyDetector(BaseEstimator):
         if ae is not None and not isinstance(ae, (Autoencoder, VariationalAutoencoder, SequenceAutoencoder)):
             raise InputError(f"autoencoder must be an aekit Autoencoder, VariationalAutoencoder or "
                              f"SequenceAutoencoder (fitted or not), got {type(ae).__name__}.")
-        if self.score == "ensemble" and ae is not None:
-            raise InputError("score='ensemble' trains its own small autoencoders, so it cannot use the given "
-                             "autoencoder. Use score='reconstruction' or 'knn' with it, or autoencoder=None.")
-        if self.score == "elbo" and ae is not None and not isinstance(ae, VariationalAutoencoder):
-            raise InputError(f"score='elbo' needs a VariationalAutoencoder, got {type(ae).__name__}. Use "
-                             "score='reconstruction', or pass a VariationalAutoencoder.")
+        if self.method == "ensemble" and ae is not None:
+            raise InputError("method='ensemble' trains its own small autoencoders, so it cannot use the given "
+                             "autoencoder. Use method='reconstruction' or 'knn' with it, or autoencoder=None.")
+        if self.method == "elbo" and ae is not None and not isinstance(ae, VariationalAutoencoder):
+            raise InputError(f"method='elbo' needs a VariationalAutoencoder, got {type(ae).__name__}. Use "
+                             "method='reconstruction', or pass a VariationalAutoencoder.")
         if isinstance(ae, SequenceAutoencoder) and self.window is None:
             raise InputError("a SequenceAutoencoder scores windows of a series: set window= (and stride=), e.g. "
                              "AnomalyDetector(autoencoder=seq_ae, window=50).")
 
     def _resolved_score(self, image: bool) -> str:
-        if self.score != "auto":
-            return self.score
+        if self.method != "auto":
+            return self.method
         return "ensemble" if self.autoencoder is None and not image else "reconstruction"
 
     # ------------------------------------------------------------------ samples
@@ -268,8 +271,8 @@ class AnomalyDetector(BaseEstimator):
     def _own_model(self, kind: str, n_in: int, n_rows: int, image: bool, seed: int,
                    rng: np.random.Generator | None) -> Any:
         batch = int(min(self.batch_size, n_rows))
-        common = dict(epochs=self._member_epochs(n_rows, batch), batch_size=batch, lr=float(self.lr),
-                      device=self.device, random_state=seed, verbose=bool(self.verbose))
+        common: dict[str, Any] = dict(epochs=self._member_epochs(n_rows, batch), batch_size=batch, lr=float(self.lr),
+                                      device=self.device, random_state=seed, verbose=bool(self.verbose))
         if image:
             latent = 32
             return (VariationalAutoencoder(latent, hidden=(256,), **common) if kind == "elbo" else
@@ -326,7 +329,7 @@ class AnomalyDetector(BaseEstimator):
         S, _ = self._samples(X, reset=True)
         image = self.window is None and S.ndim > 2
         kind = self._resolved_score(image)
-        self.score_ = kind
+        self.method_ = kind
         self.scaled_ = self.autoencoder is None and not image
         if self.scaled_:
             self.center_, self.spread_ = _robust_stats(S.reshape(len(S), -1))
@@ -361,7 +364,8 @@ class AnomalyDetector(BaseEstimator):
         if kind != "ensemble":
             model = self._own_model(kind, n_cols, len(S), image, int(rng.integers(2**31 - 1)), None)
             return [self._fit_one(kind, model, self._model_input(S, model, None, training=True))], [None]
-        models, features = [], []
+        models: list[Any] = []
+        features: list[np.ndarray | None] = []
         for _ in range(int(self.n_estimators)):
             # Feature bagging: each member sees a random half-to-all of the columns.
             n_sub = n_cols if n_cols <= 3 else int(rng.integers((n_cols + 1) // 2, n_cols + 1))
@@ -383,7 +387,7 @@ class AnomalyDetector(BaseEstimator):
 
     def _decision(self, S: np.ndarray, X: Any, *, training: bool = False) -> np.ndarray:
         """Per-sample (or per-step) anomaly scores of prepared samples S."""
-        kind = self.score_
+        kind = self.method_
         if kind == "ensemble":
             parts = [(self._member_log_error(m, self._model_input(S, m, f)) - c) / s
                      for m, f, c, s in zip(self.models_, self.features_, self.member_center_, self.member_spread_)]
@@ -396,7 +400,8 @@ class AnomalyDetector(BaseEstimator):
                                       if kind == "knn" else 0, exclude_self=training)
         if self.window is not None:
             n_steps = as_series(X).shape[0]
-            scores = window_to_timestep(scores, n_steps, int(self.window), int(self.stride), reduce=self.reduce)
+            scores = window_to_timestep(scores, n_steps, int(self.window), int(self.stride),
+                                        reduce="max" if self.reduce == "max" else "mean")
         return np.asarray(scores, dtype=np.float64)
 
     # ------------------------------------------------------------------ use
@@ -541,9 +546,9 @@ class AnomalyDetector(BaseEstimator):
         arrays: dict[str, np.ndarray] = {"decision_scores": self.decision_scores_}
         if self.scaled_:
             arrays.update(center=self.center_, spread=self.spread_)
-        if self.score_ == "ensemble":
+        if self.method_ == "ensemble":
             arrays.update(member_center=self.member_center_, member_spread=self.member_spread_)
-        if self.score_ == "knn":
+        if self.method_ == "knn":
             arrays["train_codes"] = self.train_codes_
         if hasattr(self, "calibration_scores_"):
             arrays["calibration_scores"] = self.calibration_scores_
@@ -552,7 +557,7 @@ class AnomalyDetector(BaseEstimator):
                 arrays[f"features.{i}"] = np.asarray(f, dtype=np.int64)
         tensors.update({f"detector.{k}": torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()})
         config = {"estimator": type(self).__name__, "params": params, "models": nested,
-                  "fitted": {"score": self.score_, "scaled": bool(self.scaled_), "threshold": float(self.threshold_),
+                  "fitted": {"method": self.method_, "scaled": bool(self.scaled_), "threshold": float(self.threshold_),
                              "n_features_in": int(self.n_features_in_), "input_shape": list(self.input_shape_),
                              "wrapped": self.autoencoder is not None, "arrays": sorted(arrays)}}
         return save_model(folder, config, tensors)
@@ -562,7 +567,8 @@ class AnomalyDetector(BaseEstimator):
         from aekit.estimators.persistence import ESTIMATORS
 
         try:
-            params = {k: tuple(v) if isinstance(v, list) else v for k, v in config["params"].items()}
+            params: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                      for k, v in config["params"].items()}
             est = cls(**params)
             fitted = config["fitted"]
             models = []
@@ -573,7 +579,7 @@ class AnomalyDetector(BaseEstimator):
             arrays = {name: tensors[f"detector.{name}"].numpy() for name in fitted["arrays"]}
             est.models_ = models
             est.features_ = [arrays.get(f"features.{i}") for i in range(len(models))]
-            est.score_ = fitted["score"]
+            est.method_ = fitted["method"]
             est.scaled_ = bool(fitted["scaled"])
             est.threshold_ = float(fitted["threshold"])
             est.n_features_in_ = int(fitted["n_features_in"])
@@ -582,9 +588,9 @@ class AnomalyDetector(BaseEstimator):
             est.labels_ = (est.decision_scores_ > est.threshold_).astype(int)
             if est.scaled_:
                 est.center_, est.spread_ = arrays["center"], arrays["spread"]
-            if est.score_ == "ensemble":
+            if est.method_ == "ensemble":
                 est.member_center_, est.member_spread_ = arrays["member_center"], arrays["member_spread"]
-            if est.score_ == "knn":
+            if est.method_ == "knn":
                 est.train_codes_ = arrays["train_codes"]
                 est._neighbours = NearestNeighbors().fit(est.train_codes_)
             if "calibration_scores" in arrays:
