@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from aekit._version import __version__
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use
-    from aekit.estimators import (Autoencoder, AutoencoderClassifier, SequenceAutoencoder,
-                                  VariationalAutoencoder, load)
+    from aekit.estimators import (AnomalyDetector, Autoencoder, AutoencoderClassifier, AutoencoderImputer,
+                                  ImageCompressor, SequenceAutoencoder, VariationalAutoencoder, load)
 
-__all__ = ["Autoencoder", "AutoencoderClassifier", "SequenceAutoencoder", "VariationalAutoencoder", "__version__",
-           "load"]
+__all__ = ["AnomalyDetector", "Autoencoder", "AutoencoderClassifier", "AutoencoderImputer", "ImageCompressor",
+           "SequenceAutoencoder", "VariationalAutoencoder", "__version__", "load"]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,15 +13,21 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from aekit.estimators.autoencoder import Autoencoder
     from aekit.estimators.classifier import AutoencoderClassifier
+    from aekit.estimators.compressor import ImageCompressor
+    from aekit.estimators.detector import AnomalyDetector
+    from aekit.estimators.imputer import AutoencoderImputer
     from aekit.estimators.persistence import ESTIMATORS, load
     from aekit.estimators.sequence import SequenceAutoencoder
     from aekit.estimators.vae import VariationalAutoencoder
 
 #: Public name -> the module that defines it.
 _HOME = {
+    "AnomalyDetector": "detector",
     "Autoencoder": "autoencoder",
     "AutoencoderClassifier": "classifier",
+    "AutoencoderImputer": "imputer",
     "ESTIMATORS": "persistence",
+    "ImageCompressor": "compressor",
     "SequenceAutoencoder": "sequence",
     "VariationalAutoencoder": "vae",
     "load": "persistence",
