@@ -62,6 +62,7 @@ from aekit.estimators.compressor import ImageCompressor
 from aekit.io.entropy import EntropyCoder, EntropyTables, quantize_pmf
 from aekit.losses.objective import ReconstructionObjective
 from aekit.models.dense import DenseAE, DenseSpec
+from aekit.plots import plot_image_grid
 from aekit.plots.rate_distortion import rate_distortion_figure, save_figure
 from aekit.train.config import TrainConfig
 from aekit.train.loop import fit_module
@@ -69,6 +70,7 @@ from aekit.train.loop import fit_module
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIGURE = ROOT / "benchmarks" / "figures" / "compress_rd.png"
+GRID = ROOT / "benchmarks" / "figures" / "compress_decoded.png"
 SETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 JPEG_Q = (5, 10, 20, 30, 50, 70, 90, 95)
 WEBP_Q = (0, 10, 25, 50, 75, 100)
@@ -305,7 +307,17 @@ def curves_of(points: list[dict]) -> dict[str, list[tuple[float, float]]]:
 
 
 def report(results: dict[str, dict], args: argparse.Namespace, argv: list[str]) -> list[str]:
-    cmd = "python benchmarks/bench_compress.py" + ("" if not argv else " " + shlex.join(argv))
+    shown: list[str] = []
+    skipping = False
+    for arg in argv:  # the command that measures everything: no report-only, cache or phase flags
+        if arg.startswith("--"):
+            skipping = arg in ("--cache", "--phases")
+            if skipping or arg in ("--report-only", "--no-write"):
+                continue
+        elif skipping:
+            continue
+        shown.append(arg)
+    cmd = "python benchmarks/bench_compress.py" + ("" if not shown else " " + shlex.join(shown))
     lines = ["## Learned compression: `.aek` files against JPEG, WebP, PNG and PCA (`bench_compress.py`)", "",
              f"Command: `{cmd}`. Machine: {machine()}, shared with other jobs (training ran at `nice 15`).", "",
              f"aekit: `ImageCompressor` (Ballé 2017 factorized prior, {args.stages} stride-2 5x5 conv stages, "
@@ -363,8 +375,22 @@ def report(results: dict[str, dict], args: argparse.Namespace, argv: list[str]) 
     all_curves = {k: v for k, v in all_curves.items() if v}
     fig = rate_distortion_figure(all_curves, highlight="aekit", title="Rate–distortion on 28x28 test images")
     save_figure(fig, FIGURE)
+    rows, labels = [], []
+    for key, res in results.items():
+        ae = [p for p in res["points"] if p["codec"] == "aekit"]
+        files = [Path(args.cache) / key / f"decoded_{p['rate_lambda']:g}.npy" for p in ae]
+        if ae and all(f.exists() for f in files):
+            rows.append(read_idx(DATA / key / "t10k-images-idx3-ubyte.gz")[:10])
+            labels += [f"{SETS[key]}"] + [""] * 9
+            for p, f in zip(ae, files):
+                rows.append(np.load(f))
+                labels += [f"{p['bpp_all']:.2f} bpp"] + [""] * 9
+    if rows:
+        plot_image_grid(np.concatenate(rows).astype(np.float32) / 255.0, GRID, ncols=10, labels=labels,
+                        title="originals, then aekit decoded at each rate (first 10 test images)")
     lines += ["Targets:", ""] + [f"- {v}" for v in verdicts]
-    lines += ["", f"![rate-distortion](benchmarks/figures/{FIGURE.name})"]
+    lines += ["", f"![rate-distortion](benchmarks/figures/{FIGURE.name})",
+              f"![decoded](benchmarks/figures/{GRID.name})"]
     return lines
 
 
