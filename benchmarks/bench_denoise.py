@@ -233,7 +233,8 @@ def _best(res: dict[str, Any], aekit: bool) -> tuple[str, float]:
 
 
 def report(results: dict[str, Any], args: argparse.Namespace, argv: list[str], total_s: float) -> list[str]:
-    command = " ".join(["nice -n 15 python benchmarks/bench_denoise.py", *argv])
+    shown = [a for a in argv if a != "--from-results"]  # a rebuilt report names the command that made the numbers
+    command = " ".join(["nice -n 15 python benchmarks/bench_denoise.py", *shown])
     n_train, n_tune, n_test = next(iter(results.values()))["n"]
     lines = ["## Denoising: aekit against the classical filters (MNIST, Fashion-MNIST)", "",
              f"Command: `{command}`  ",
@@ -303,10 +304,10 @@ def figure(results: dict[str, Any]) -> None:
         grid = results[kind]["grids"]["σ=0.5"]
         a_name, _ = _best(rows, True)
         c_name, _ = _best(rows, False)
-        for name, show in (("noisy input", f"{title} noisy σ=0.5"), (c_name, c_name), (a_name, a_name),
-                           ("clean", "clean")):
+        for name, show in (("noisy input", f"{title.split('-')[0]}: noisy"), (c_name, c_name.split(" (")[0]),
+                           (a_name, a_name.replace("aekit residual", "aekit")), ("clean", "clean")):
             imgs.append(grid[name])
-            labels += [f"{show} ({rows[name]['psnr']:.1f} dB)" if name in rows else show] + [""] * 7
+            labels += [f"{show} {rows[name]['psnr']:.1f} dB" if name in rows else show] + [""] * 7
     plot_image_grid(np.concatenate(imgs), FIGURE, ncols=8, labels=labels,
                     title="σ = 0.5: noisy / best classical / best aekit / clean")
 

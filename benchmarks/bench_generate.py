@@ -155,7 +155,8 @@ def run_set(kind: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def report(results: dict[str, Any], args: argparse.Namespace, argv: list[str], total_s: float) -> list[str]:
-    command = " ".join(["nice -n 15 python benchmarks/bench_generate.py", *argv])
+    shown = [a for a in argv if a != "--from-results"]  # a rebuilt report names the command that made the numbers
+    command = " ".join(["nice -n 15 python benchmarks/bench_generate.py", *shown])
     lines = ["## Generation: sample quality (FID, precision/recall) of aekit's samplers", "",
              f"Command: `{command}`  ",
              f"Machine: {cpu()}, torch {torch.__version__}, {args.threads} thread(s) per data set, the data sets in "
@@ -191,7 +192,9 @@ def figures(results: dict[str, Any]) -> None:
         if kind not in results:
             continue
         grids = results[kind]["grids"]
-        labels = [name if j == 0 else "" for name in grids for j in range(10)]
+        short = {"aekit VAE (prior)": "VAE prior", "aekit VAE + GMM": "VAE+GMM", "aekit AE + GMM": "AE+GMM",
+                 "PCA-Gaussian": "PCA-Gauss", "training images (floor)": "real (floor)"}
+        labels = [short.get(name, name) if j == 0 else "" for name in grids for j in range(10)]
         plot_image_grid(np.concatenate(list(grids.values())), ROOT / "benchmarks" / "figures" / f"generate_{kind}.png",
                         ncols=10, labels=labels, title=f"{kind}: one row per sampler")
 
