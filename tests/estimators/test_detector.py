@@ -287,3 +287,15 @@ def test_bad_autoencoder_and_score_combinations_are_refused(table):
         AnomalyDetector(autoencoder=Autoencoder(), method="elbo").fit(X)
     with pytest.raises(InputError, match="method must be one of"):
         AnomalyDetector(method="lof").fit(X)
+
+
+def test_aekit_load_returns_the_detector(tmp_path, table, monkeypatch):
+    from aekit.estimators.persistence import ESTIMATORS, load
+
+    monkeypatch.setitem(ESTIMATORS, "AnomalyDetector", AnomalyDetector)  # a no-op once it is registered
+    X, _ = table
+    det = AnomalyDetector(**FAST).fit(X)
+    det.save(tmp_path / "det")
+    back = load(tmp_path / "det")
+    assert isinstance(back, AnomalyDetector)
+    np.testing.assert_array_equal(back.decision_function(X), det.decision_function(X))
