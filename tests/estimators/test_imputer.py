@@ -64,12 +64,12 @@ def test_observed_values_in_a_dataframe_are_untouched(fitted):
 
 
 def test_beats_mean_imputation_on_low_rank_data(fitted):
-    # Measured: 0.39 of the mean-fill RMSE (rank 2, 8 columns, 200 rows, 20% MCAR);
-    # the floor leaves a margin.
+    # Measured: 0.25 of the mean-fill RMSE (rank 2, 8 columns, 200 rows, 20% MCAR);
+    # the floor leaves a margin of 2x.
     imp, X, Xm, mask = fitted
     mean_fill = np.where(mask, np.nanmean(Xm, axis=0), Xm)
     ratio = rmse(imp.transform(Xm)[mask], X[mask]) / rmse(mean_fill[mask], X[mask])
-    assert ratio < 0.6
+    assert ratio < 0.5
 
 
 def test_same_seed_same_fill():
