@@ -36,7 +36,7 @@ def rate_distortion_figure(curves: Curves, *, ylabel: str = "PSNR (dB)", xlabel:
     log_rate : bool, default=True
         Logarithmic rate axis (codecs span decades on small images).
     highlight : str, optional
-        The codec drawn thicker and on top (e.g. "aekit").
+        The codec drawn thicker, in black and on top (e.g. "aekit").
 
     Returns
     -------
@@ -73,8 +73,8 @@ def rate_distortion_figure(curves: Curves, *, ylabel: str = "PSNR (dB)", xlabel:
     for ax, (panel, drawn) in zip(axes, checked.items()):
         for codec, (r, q) in drawn.items():
             i = codecs_all.index(codec)
-            color = cmap(i % 10)
             strong = codec == highlight
+            color = "black" if strong else cmap(i % 10)
             ax.plot(r, q, marker=style[codec], ms=5 if not strong else 7, lw=2.6 if strong else 1.3,
                     label=codec, color=color, zorder=3 if strong else 2)
         if log_rate:
