@@ -340,6 +340,15 @@ def report(results: dict[str, dict], args: argparse.Namespace, argv: list[str]) 
         if ae:
             lines += [f"aekit on all {res['n_test']} test images: " + "; ".join(
                 f"lambda {p['rate_lambda']:g}: {p['bpp_all']:.3f} bpp, {p['psnr_all']:.2f} dB" for p in ae) + ".", ""]
+        first = Path(args.cache) / key / f"lambda_{args.lambdas[0]:g}" / "config.json"
+        if first.exists():
+            hist = json.loads(first.read_text())["fitted"]["history"]
+            lines += [f"Training loss (MSE + lambda bpp) of the first model, epoch by epoch: "
+                      + ", ".join(f"{h['loss']:.5f}" for h in hist)
+                      + " — still falling when training stopped: these models are far from converged "
+                      "(Ballé et al. train for about 10^6 steps; these saw "
+                      f"{args.train_images * (args.epochs + args.epochs_step * (len(args.lambdas) - 1)) // args.batch_size:,}"
+                      " steps in all).", ""]
         if res.get("missing"):
             lines += [f"Not measured (ran out of time on the shared CPU): {', '.join(res['missing'])}.", ""]
         lines += [f"All codecs on the first {res['n_baseline']} test images:", "",
