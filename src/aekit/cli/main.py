@@ -1,8 +1,9 @@
 """The ``aekit`` command: global options, error handling, and the sub-commands.
 
 Every sub-command lives in its own module (``train.py``, ``demo.py``, ``encode.py``,
-``reconstruct.py``, ``evaluate.py``, ``reduce.py``, ``visualise.py``, ``classify.py``, ``report.py``) and is
-registered here. Command modules import only typer, rich and torch-free tables at the top; each command
+``reconstruct.py``, ``evaluate.py``, ``reduce.py``, ``visualise.py``, ``classify.py``, ``report.py``,
+``detect.py``, ``denoise.py``, ``generate.py``, ``compress.py`` (compress and decompress), ``impute.py``,
+``export.py``) and is registered here. Command modules import only typer, rich and torch-free tables at the top; each command
 imports its apps function when it runs, so ``aekit --help`` does not load torch, matplotlib or scikit-learn. Any error aekit raises on
 purpose (:class:`aekit.errors.AekitError`) or a file the system cannot read or write
 becomes one red line on stderr and exit code 1; ``--debug`` shows the traceback instead.
@@ -17,7 +18,8 @@ import typer
 from typer.core import TyperGroup
 
 from aekit._version import __version__
-from aekit.cli import classify, demo, encode, evaluate, reconstruct, reduce, report, train, visualise
+from aekit.cli import (classify, compress, demo, denoise, detect, encode, evaluate, export, generate, impute, reconstruct,
+                       reduce, report, train, visualise)
 from aekit.cli._console import fail_line, state
 
 
@@ -100,6 +102,13 @@ app.command("visualize")(visualise.visualise)
 app.command("visualise", hidden=True)(visualise.visualise)  # British spelling, same command
 app.command("classify")(classify.classify)
 app.command("report")(report.report)
+app.command("detect")(detect.detect)
+app.command("denoise")(denoise.denoise)
+app.command("generate")(generate.generate)
+app.command("compress")(compress.compress)
+app.command("decompress")(compress.decompress)
+app.command("impute")(impute.impute)
+app.command("export")(export.export)
 
 
 if __name__ == "__main__":  # pragma: no cover

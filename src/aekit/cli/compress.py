@@ -1,0 +1,82 @@
+"""``aekit compress`` and ``aekit decompress``: images to an ``.aek`` file and back, beside JPEG at the same
+rate (the work: :func:`aekit.apps.app_runs.compress_run` and :func:`aekit.apps.compress.decompress_file`)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aekit.cli._console import note, say
+from aekit.cli._options import DataOpt, Split, SplitOpt
+
+ModelArg = Annotated[Path, typer.Argument(
+    exists=True, show_default=False, metavar="RUN",
+    help="A folder holding a fitted ImageCompressor (ImageCompressor(...).fit(images).save(folder)).")]
+
+
+class ImageFormat(str, Enum):
+    png = "png"
+    npy = "npy"
+
+
+def compress(
+    run: ModelArg,
+    data: DataOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .aek file to write.")] = Path("images.aek"),
+    split: SplitOpt = Split.test,
+    n_show: Annotated[int, typer.Option(min=1, help="Images in the originals-vs-decoded grid.")] = 10,
+) -> None:
+    """Compress images into one .aek file with a learned compressor; measure it against JPEG.
+
+    The file is decoded again to measure it: the line gives bits per pixel (the whole
+    file, header included) and PSNR, and JPEG's at the quality whose rate is closest
+    (mosaics of 10 x 10 images, so JPEG's tables are shared; needs >= 10 one- or
+    three-channel images). **rate_distortion.png** and **decoded.png** are written beside
+    the file.
+
+    **Examples**
+
+        aekit compress runs/comp --data mnist --out mnist-test.aek
+        aekit compress runs/comp --data scans/ --out scans.aek
+        aekit decompress mnist-test.aek --model runs/comp --out decoded/
+    """
+    from aekit.apps.app_runs import compress_run
+
+    done = compress_run(run, data, out, split=split.value, n_show=n_show)
+    r = done.result
+    note(f"encoded in {r.encode_seconds:.2f}s, decoded in {r.decode_seconds:.2f}s; figures: "
+         + ", ".join(str(p) for p in r.figures))
+    jpeg = (f"JPEG q{r.jpeg_quality} {r.jpeg_bits_per_pixel:.3f} bpp / {r.jpeg_psnr:.2f} dB"
+            if r.jpeg_quality else "no JPEG baseline (needs >= 10 one- or three-channel images)")
+    say(f"{r.n_images:,} images of {done.data_name} -> {r.path} ({r.file_bytes:,} bytes): "
+        f"{r.bits_per_pixel:.3f} bpp / {r.psnr:.2f} dB PSNR vs {jpeg}")
+
+
+def decompress(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, show_default=False, metavar="FILE.aek",
+                                         help="An .aek file from 'aekit compress'.")],
+    model: Annotated[Path, typer.Option(
+        "--model", "-m", exists=True, show_default=False, metavar="RUN",
+        help="The folder of the ImageCompressor that wrote the file (a file from another model is refused).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the decoded images.")] = Path("decoded"),
+    format: Annotated[ImageFormat, typer.Option(
+        "--format", help="png: one PNG per image (00.png, 01.png, ...); npy: all in images.npy, the "
+                         "shape and dtype that were compressed.")] = ImageFormat.png,
+) -> None:
+    """Decode an .aek file back into images (PNG files or one .npy).
+
+    **Examples**
+
+        aekit decompress mnist-test.aek --model runs/comp --out decoded/
+        aekit decompress mnist-test.aek --model runs/comp --out decoded/ --format npy
+    """
+    from aekit.apps.app_runs import open_compressor
+    from aekit.apps.compress import decompress_file
+
+    r = decompress_file(open_compressor(model), path, out, format=format.value)
+    shape = "x".join(map(str, r.shape))
+    say(f"{r.n_images:,} images ({shape}, {r.dtype}) decoded from {path} into {out} "
+        f"({len(r.paths):,} {format.value} file{'s' if len(r.paths) != 1 else ''})")
