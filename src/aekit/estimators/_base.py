@@ -55,7 +55,8 @@ def with_training_doc(cls: type) -> type:
 def map_batches(module: nn.Module, data: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor],
                 device: torch.device, batch_size: int = 4096) -> np.ndarray:
     """``fn`` over batches of ``data`` with ``module`` in eval mode on ``device``, as one NumPy array."""
-    module.to(device, memory_format=memory_format_for(module, device)).eval()
+    module.to(device, memory_format=memory_format_for(module, device))  # type: ignore[call-overload]
+    module.eval()
     outs = [fn(xb).float().cpu().numpy() for xb in eval_batches(data, batch_size, device)]
     module.cpu()
     return np.concatenate(outs, axis=0)

@@ -220,7 +220,7 @@ def _prepare(module: nn.Module, train: Tensor | np.ndarray, val: Tensor | np.nda
              objective: Objective, config: TrainConfig, fingerprint: str | None) -> _Run:
     device = resolve_device(config.device)
     topo = init_from_env(device)
-    module.to(device, memory_format=memory_format_for(module, device))
+    module.to(device, memory_format=memory_format_for(module, device))  # type: ignore[call-overload]
     broadcast_module(module, topo)
     train_data = _on_device(train, device)
     val_data = None if val is None else _on_device(val, device)
