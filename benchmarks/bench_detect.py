@@ -218,7 +218,8 @@ def report(summary: dict[str, Any], sets: list[str], seeds: list[int], command: 
     else:
         targets.append("- PyOD AutoEncoder target: not measured (pyod not installed).")
     versions = ", ".join(f"{k} {v}" for k, v in notes.items())
-    cached = f" ({n_cached} fits read from the --cache of earlier or parallel invocations)" if n_cached else ""
+    cached = (f" ({n_cached} fits read from the --cache, written by earlier or parallel invocations of the same "
+              "script, each with --only for a subset of the methods)") if n_cached else ""
     unfinished = [f"- {n}: {summary['counts'][n]} of {len(sets) * len(seeds)} fits finished in the time this run "
                   "had, so it is left out of the tables and ranks; ROC-AUC on the sets it reached: "
                   + (", ".join(f"{s} {v:.3f}" for s, v in summary["partial"][n].items()) or "none")
@@ -274,6 +275,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                         "(default runs/bench_detect.jsonl; delete it for a fresh run)")
     p.add_argument("--threads", type=int, default=1, help="torch / BLAS threads (default 1)")
     p.add_argument("--no-write", action="store_true", help="print, do not touch BENCHMARKS.md")
+    p.add_argument("--report-only", action="store_true",
+                   help="run nothing: write the section from the fits in --cache (e.g. after parallel --only runs)")
     return p.parse_args(argv)
 
 
@@ -281,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     given = list(sys.argv[1:] if argv is None else argv)
     shown = [a for i, a in enumerate(given)
-             if not a.startswith("--cache") and not (i > 0 and given[i - 1] == "--cache") and a != "--no-write"]
+             if not a.startswith("--cache") and not (i > 0 and given[i - 1] == "--cache")
+             and a not in ("--no-write", "--report-only")]
     command = "python benchmarks/bench_detect.py" + "".join(" " + shlex.quote(a) for a in shown)
     torch.set_num_threads(args.threads)
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
@@ -300,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             X, y = load_set(s)
             for seed in seeds:
                 for name, make in found.items():
-                    if (s, seed, name) in results:
+                    if (s, seed, name) in results or args.report_only:
                         continue
                     try:
                         rec = run_one(make, X, y, seed)
