@@ -1,0 +1,69 @@
+"""aekit impute: a filled table and a figure; with the truth, RMSE beside IterativeImputer(BayesianRidge)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aekit
+from tests.cli._app_helpers import one_line_error, result_line, usage_error
+
+TINY = ["--epochs", "3", "--hidden", "8"]
+
+
+@pytest.fixture
+def holes(tmp_path: Path) -> tuple[Path, Path]:
+    """A 60 x 5 rank-2 table (truth.csv) and a copy with 27 cells removed (holes.csv)."""
+    rng = np.random.default_rng(0)
+    truth = pd.DataFrame(rng.normal(size=(60, 2)) @ rng.normal(size=(2, 5)), columns=list("abcde"))
+    with_holes = truth.copy()
+    with_holes.iloc[::4, 1] = np.nan
+    with_holes.iloc[1::5, 3] = np.nan
+    truth.to_csv(tmp_path / "truth.csv", index=False)
+    with_holes.to_csv(tmp_path / "holes.csv", index=False)
+    return tmp_path / "holes.csv", tmp_path / "truth.csv"
+
+
+def test_impute_fills_and_measures_beside_iterative_imputer(cli, holes, tmp_path: Path) -> None:
+    data, truth = holes
+    result = cli("--quiet", "impute", "--data", data, "--truth", truth, "--out", tmp_path / "filled.csv", *TINY,
+                 "--save-model", tmp_path / "imp")
+    line = result_line(result)
+    assert re.match(r"27 missing entries filled in 60 rows; RMSE \(min-max scaled\) \d\.\d{4} vs "
+                    r"IterativeImputer\(BayesianRidge\) \d\.\d{4}; written to .*filled\.csv$", line), line
+    filled = pd.read_csv(tmp_path / "filled.csv")
+    original = pd.read_csv(data)
+    assert list(filled.columns) == list("abcde") and not filled.isna().any().any()
+    known = original.notna()
+    np.testing.assert_allclose(filled[known].to_numpy()[known.to_numpy()], original.to_numpy()[known.to_numpy()],
+                               rtol=1e-6)  # observed cells are kept
+    assert (tmp_path / "filled.png").read_bytes().startswith(b"\x89PNG")
+    # the saved imputer is a RUN that fills another table as it is
+    assert isinstance(aekit.load(tmp_path / "imp"), aekit.AutoencoderImputer)
+    again = cli("--quiet", "impute", tmp_path / "imp", "--data", data, "--out", tmp_path / "again.parquet")
+    assert result_line(again).startswith("27 missing entries filled in 60 rows (pass --truth to measure the fill)")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again.parquet"), filled, check_exact=False)
+
+
+def test_impute_no_baseline(cli, holes, tmp_path: Path) -> None:
+    data, truth = holes
+    line = result_line(cli("--quiet", "impute", "--data", data, "--truth", truth, "--no-baseline", *TINY,
+                           "--out", tmp_path / "f.npy"))
+    assert "RMSE (min-max scaled)" in line and "IterativeImputer" not in line
+    assert np.load(tmp_path / "f.npy").shape == (60, 5)
+
+
+def test_impute_refuses_a_missing_table_and_a_bad_width(cli, holes, tmp_path: Path) -> None:
+    data, _ = holes
+    assert "does not exist" in usage_error(cli("impute", "--data", tmp_path / "none.csv"))
+    assert "not a whole number >= 1" in usage_error(cli("impute", "--data", data, "--hidden", "8,x"))
+
+
+def test_impute_refuses_an_output_suffix_it_cannot_write(cli, holes, tmp_path: Path) -> None:
+    data, _ = holes
+    message = one_line_error(cli("impute", "--data", data, *TINY, "--out", tmp_path / "filled.xlsx"))
+    assert ".xlsx" in message and ".csv" in message
