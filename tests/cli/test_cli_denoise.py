@@ -76,3 +76,10 @@ def test_denoise_refuses_a_missing_clean_file_and_an_unknown_noise(cli, images_n
     assert "does not exist" in usage_error(cli("denoise", "--data", images_npy, "--clean", tmp_path / "none.npy"))
     text = usage_error(cli("denoise", "--data", images_npy, "--noise", "pink"))
     assert "'pink' is not one of" in text and "'gaussian'" in text
+
+
+def test_model_choices_mirror_the_library() -> None:
+    from aekit.apps.denoise import MODELS
+    from aekit.cli.denoise import DenoiseModel
+
+    assert {m.value for m in DenoiseModel} == set(MODELS)
