@@ -268,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="(table, seed, mechanism) tasks run in this many processes")
     p.add_argument("--ae", default="{}", help="JSON of AutoencoderImputer parameters (development)")
     p.add_argument("--log", type=Path, default=None, help="append one JSON record per run here")
+    p.add_argument("--from-log", type=Path, default=None,
+                   help="write the section from a stopped run's --log instead of running")
     p.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
@@ -284,6 +286,16 @@ def main(argv: list[str] | None = None) -> int:
     tasks += [(t, seed, "mcar20", "complete", args.letter_rows, args.spam_rows, ae_params)
               for seed in range(args.seeds) for t in args.tables if t in ("breast_cancer", "wine")
               and "mcar20" in args.mechanisms]
+    if args.from_log is not None:  # summarise a run that was stopped (its records, as logged)
+        records = [json.loads(line) for line in args.from_log.read_text().splitlines() if line.strip()]
+        text = report(records, args, command, started, (len(records), len(tasks)))
+        text[2] = (f"**Stopped after {len(records)} of {len(tasks)} tasks** (the CPU budget ran out); this "
+                   f"section summarises the finished ones from the run's log. Cells with fewer seeds than "
+                   "the others are unfinished.\n")
+        print("\n".join(text))
+        if not args.no_write:
+            print(f"wrote {write_section('bench_impute', text)}")
+        return 0
     last_write = time.time()
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=mp.get_context("fork")) as pool:
         for n_done, done in enumerate(as_completed([pool.submit(run_task, task) for task in tasks]), 1):
