@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -81,6 +82,28 @@ class Center(nn.Module):
 def centered(seq: nn.Sequential, shape: Sequence[int] | int) -> nn.Sequential:
     """``seq`` with a :class:`Center` in front (so ``seq``'s layers move up one index)."""
     return nn.Sequential(Center(shape), *seq)
+
+
+def centered_forward(seq: nn.Sequential, x: Tensor) -> Tensor:
+    """``seq(x)`` for a :func:`centered` stack, with the centring folded into the first Linear.
+
+    ``W(x - m) + b = Wx + (b - Wm)``: the same function and, by the chain rule, the same
+    gradients (``dL/dW = g (x - m)^T`` either way), without a pass over the batch to subtract
+    the mean; that pass was 13% of an epoch of the 784-32-784 model on the CPU (issue #14).
+    The stack runs as written when it does not start with a Center and a Linear, or when a
+    hook watches that Linear (a hook expects to see its input centred).
+    """
+    if len(seq) < 2:
+        return seq(x)
+    center, first = seq[0], seq[1]
+    if not (isinstance(center, Center) and isinstance(first, nn.Linear)) or x.dim() != 2 \
+            or first._forward_hooks or first._forward_pre_hooks:
+        return seq(x)
+    shift = first.weight @ center.mean  # (out,)
+    h = F.linear(x, first.weight, -shift if first.bias is None else first.bias - shift)
+    for i in range(2, len(seq)):
+        h = seq[i](h)
+    return h
 
 
 def upgrade_uncentred_state(module: nn.Module, state: dict[str, Tensor]) -> dict[str, Tensor]:

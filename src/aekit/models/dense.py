@@ -7,7 +7,7 @@ from typing import Literal
 
 from torch import Tensor, nn
 
-from aekit.models.blocks import OutputMixin, centered, init_weights, mlp
+from aekit.models.blocks import OutputMixin, centered, centered_forward, init_weights, mlp
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class DenseAE(OutputMixin, nn.Module):
         return self.decoder[-1]
 
     def encode(self, x: Tensor) -> Tensor:
-        return self.encoder(x)
+        return centered_forward(self.encoder, x)
 
     def decode_logits(self, z: Tensor) -> Tensor:
         return self.decoder(z)

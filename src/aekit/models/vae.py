@@ -25,7 +25,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from aekit.models.blocks import OutputMixin, centered, init_weights, mlp
+from aekit.models.blocks import OutputMixin, centered, centered_forward, init_weights, mlp
 from aekit.models.conv import ConvAE, ConvSpec
 
 LOGVAR_MIN, LOGVAR_MAX = -30.0, 20.0
@@ -143,7 +143,7 @@ class VAE(_VAEBase):
         return self.decoder[-1]
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
-        return self._heads(self.encoder(x))
+        return self._heads(centered_forward(self.encoder, x))
 
     def decode_logits(self, z: Tensor) -> Tensor:
         return self.decoder(z)
