@@ -11,7 +11,6 @@ report (``write_report`` is passed in, as :func:`aekit.apps.train.train_run` tak
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from aekit.estimators.compressor import ImageCompressor
 from aekit.estimators.detector import AnomalyDetector
 from aekit.io.run_dir import create_run_dir, write_json
 
-PathLike = str | os.PathLike[str]
+PathLike = str | Path
 ReportWriter = Callable[[Path], Path]
 
 #: The σ range a blind Gaussian denoiser trains over (as in ``benchmarks/bench_denoise.py``).
@@ -97,13 +96,16 @@ def detect_run(data: str, out: PathLike | None = None, *, run: PathLike | None =
     write_report : callable, optional
         ``aekit.report.write_report``.
     """
-    model, info = None, {}
+    model: Any = None
+    info: dict[str, Any] = {}
     if run is not None:
         model, _, info = load_run(run)
     elif n_estimators is not None or epochs is not None:
-        model = AnomalyDetector(contamination=contamination, window=window, stride=stride, epochs=epochs,
-                                random_state=random_state,
-                                **({"n_estimators": n_estimators} if n_estimators is not None else {}))
+        sizes: dict[str, Any] = {"epochs": epochs}
+        if n_estimators is not None:
+            sizes["n_estimators"] = n_estimators
+        model = AnomalyDetector(contamination=contamination, window=window, stride=stride, random_state=random_state,
+                                **sizes)
     ds = _data(data, split=split, label_column=label_column, info=info)
     label_column = label_column or info.get("label_column")
     y = ds.y

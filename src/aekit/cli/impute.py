@@ -4,7 +4,7 @@ known (the work: :func:`aekit.apps.impute.impute`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -62,8 +62,8 @@ def impute(
     if run is not None:
         imputer = load(run)
     else:
-        options = {"epochs": epochs, "hidden": hidden}
-        imputer = AutoencoderImputer(random_state=random_state, **{k: v for k, v in options.items() if v is not None})
+        options: dict[str, Any] = {k: v for k, v in (("epochs", epochs), ("hidden", hidden)) if v is not None}
+        imputer = AutoencoderImputer(random_state=random_state, **options)
     result = impute_table(str(data), imputer, truth=None if truth is None else read_data(truth), out=out,
                           figure=figure if figure is not None else out.with_suffix(".png"), baseline=baseline,
                           random_state=random_state)
