@@ -33,9 +33,9 @@ def impute(
     save_model: Annotated[Optional[Path], typer.Option(
         show_default=False, help="Save the fitted imputer in this folder, to fill more tables with it (as RUN).")]
         = None,
-    epochs: Annotated[Optional[int], typer.Option(min=1, show_default="auto (about 3,000 gradient steps)",
+    epochs: Annotated[Optional[int], typer.Option(min=1, show_default="auto (from the row count)",
                                                   help="Training passes of the imputer fitted here.")] = None,
-    hidden: Annotated[Optional[str], typer.Option(callback=parse_widths("--hidden"), show_default="256,256",
+    hidden: Annotated[Optional[str], typer.Option(callback=parse_widths("--hidden"), show_default="the imputer's",
                                                   help="Hidden widths of the imputer fitted here.")] = None,
     random_state: Annotated[int, typer.Option("--random-state", "--seed", min=0,
                                               help="Seeds the imputer and the baseline.")] = 0,
