@@ -26,7 +26,7 @@ def test_classify_writes_the_whole_run_folder(cli, table_csv: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
     run = tmp_path / "runs" / "table-classify"  # the default --out
     assert {p.name for p in run.iterdir()} == set(RUN_FILES)
-    assert result.stdout.count("\n") == 1 and result.stdout.startswith("test accuracy ")
+    assert result.stdout.startswith("test accuracy ") and "baseline LogisticRegression" in result.stdout
 
     metrics = json.loads((run / "metrics.json").read_text())
     assert {"train_accuracy", "val_accuracy", "test_accuracy"} <= set(metrics)
@@ -37,7 +37,7 @@ def test_classify_writes_the_whole_run_folder(cli, table_csv: Path, tmp_path: Pa
     assert "<html" in (run / "report.html").read_text().lower()
 
     model = aekit.load(run)
-    assert isinstance(model, AutoencoderClassifier) and model.freeze_encoder is True
+    assert isinstance(model, AutoencoderClassifier) and model.freeze_encoder is False  # fine-tuned by default
     table = pd.read_csv(table_csv)
     X, y = table.drop(columns="label").to_numpy(), table["label"].to_numpy()
     assert set(model.predict(X)) <= {0, 1} and model.predict_proba(X).shape == (60, 2)

@@ -24,6 +24,9 @@ def test_demo_one_epoch(cli, tmp_path: Path) -> None:
     assert metrics["test_bce"] < 0.69  # below the log(2) of predicting 0.5 everywhere, after 16 steps
     assert "val_loss" in (run / "history.csv").read_text()  # validated on the test digits, like the Keras demo
     assert "784-32-784" in result.stdout and "reconstructions.png" in result.stdout
+    assert metrics["baseline"]["name"] == "PCA-32" and metrics["baseline"]["n_fit"] == 4000
+    assert "baseline PCA-32 (fit on 4,000 rows" in result.stdout
+    assert "aekit loses to PCA-32" in result.stdout  # one epoch is not enough
 
 
 def test_demo_replaces_only_an_earlier_demo(cli, tmp_path: Path, monkeypatch) -> None:

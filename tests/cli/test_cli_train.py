@@ -36,7 +36,8 @@ def test_train_writes_the_whole_run_folder(cli, fast, table_csv: Path, tmp_path:
     assert result.exit_code == 0, result.output
     run = tmp_path / "runs" / "table-dense-3"  # the default --out: runs/<data>-<model>-<latent>
     assert {p.name for p in run.iterdir()} == RUN_FILES
-    assert result.stdout.count("\n") == 1  # --quiet: the one summary line
+    # --quiet: the summary line, PCA's beside it, and (2 epochs on rank-2 data) that aekit loses to it
+    assert result.stdout.count("\n") == 3 and "baseline PCA-3" in result.stdout
     assert "test MSE" in result.stdout and "2 epochs" in result.stdout and "runs/table-dense-3," in result.stdout
 
     metrics = json.loads((run / "metrics.json").read_text())

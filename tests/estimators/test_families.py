@@ -98,7 +98,22 @@ def test_kl_sparsity_drives_mean_activation_to_the_target_at_similar_error(sigmo
     hist = sparse.history_
     assert {"recon", "sparsity"} <= set(hist[-1]) and hist[-1]["loss"] == pytest.approx(
         hist[-1]["recon"] + hist[-1]["sparsity"], rel=1e-5)
-    assert hist[-1]["sparsity"] < 0.2 * hist[0]["sparsity"]  # the KL term falls: measured 0.109 -> 0.001
+    # the code starts at the target (init_code_mean), so the KL term stays small: measured at most 0.009,
+    # where from a zero code bias it started at 0.109
+    assert max(r["sparsity"] for r in hist) < 0.03
+
+
+@pytest.mark.parametrize("model, kw", [("dense", {"hidden": (16,)}), ("conv", {"channels": (4,)})])
+def test_kl_sparsity_starts_every_code_unit_at_its_target(train_squares, model, kw):
+    # The code layer's bias starts where each unit's mean activation equals the target (as the
+    # output bias starts at the mean image); from a zero bias every unit started near 0.5.
+    # Measured with the defaults on the 4,000 embedded digits (784-64, 50 epochs, batch 64):
+    # mean code 0.056 for a target of 0.05 (0.19 before issue #15). Short fits on small data
+    # drift further (10 epochs on 1,000 digits: 0.136), too slow to pin here.
+    X = train_squares if model == "conv" else train_squares.reshape(256, -1)
+    start = Autoencoder(latent_dim=16, model=model, code_activation="sigmoid", sparsity="kl", sparsity_target=0.05,
+                        epochs=1, lr=1e-12, batch_size=32, random_state=0, **kw).fit(X)  # lr ~0: the initial code
+    np.testing.assert_allclose(start.transform(X).mean(0), 0.05, atol=2e-3)
 
 
 def test_l1_sparsity_shrinks_the_relu_code_at_similar_error(table32):
@@ -120,7 +135,8 @@ def test_l1_sparsity_shrinks_the_relu_code_at_similar_error(table32):
     ({"hidden": (16,)}, 0.3),
 ])
 def test_contractive_penalty_flattens_the_encoder(table32, kw, ratio):
-    common = dict(latent_dim=8, epochs=40, batch_size=32, lr=1e-2, random_state=0, **kw)
+    # centred inputs, as measured (off, the default since issue #15, the error below is 21% of the variance)
+    common = dict(latent_dim=8, epochs=40, batch_size=32, lr=1e-2, center_inputs=True, random_state=0, **kw)
     plain = Autoencoder(**common).fit(table32)
     contractive = Autoencoder(contractive=0.01, **common).fit(table32)
     j_plain, j_con = plain.jacobian_norm(table32).mean(), contractive.jacobian_norm(table32).mean()

@@ -13,7 +13,8 @@ from aekit.models.conv import ConvAE, ConvSpec
 
 def test_fit_centres_the_input_and_starts_the_output_at_the_mean(rng):
     X = rng.random((300, 12)).astype(np.float32) * np.linspace(0.1, 0.9, 12, dtype=np.float32)
-    est = Autoencoder(latent_dim=3, epochs=1, lr=1e-12, loss="bce", random_state=0).fit(X)  # lr ~0: init state
+    est = Autoencoder(latent_dim=3, epochs=1, lr=1e-12, loss="bce", center_inputs=True,
+                      random_state=0).fit(X)  # lr ~0: init state
     mean = X.mean(0)
     enc0 = est.module_.encoder[0]
     assert isinstance(enc0, Center)

@@ -18,13 +18,15 @@ from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, clone
 from sklearn.decomposition import PCA
 
-from aekit.apps.runs import load_run
+from aekit.apps.baselines import Baseline
+from aekit.apps.runs import load_run, model_input, open_run, pca_for_run
 from aekit.data.checks import check_is_fitted
 from aekit.data.splits import load_train_test
 from aekit.errors import InputError
 from aekit.estimators import Autoencoder
 from aekit.io.run_dir import write_json
 from aekit.metrics import reconstruction_mse
+from aekit.metrics.reconstruction import reconstruction_metrics
 from aekit.plots import plot_error_vs_dim
 
 EstimatorFactory = Callable[[int], Any]
@@ -256,6 +258,20 @@ def pca_baseline(estimator: Any, X: ArrayLike, *, X_fit: ArrayLike | None = None
     return PCABaseline(latent_dim=dim, ae_mse=ae_mse, pca_mse=pca_mse, n_samples=len(np.asarray(X)))
 
 
+def run_pca_baseline(run: str | os.PathLike[str], data: str, *, split: str = "test",
+                     label_column: str | None = None) -> Baseline:
+    """The reconstruction MSE of the model of ``run`` on ``data`` beside PCA's with as many components.
+
+    What ``aekit reduce`` prints by default: PCA is fitted on a named set's training split
+    (at most 10,000 rows) or on the data itself for a file
+    (:func:`aekit.apps.runs.pca_for_run`); both are measured on ``data``'s ``split``.
+    """
+    opened = open_run(run, data, split=split, label_column=label_column)
+    X = np.asarray(model_input(opened.estimator, opened.data).X)
+    ours = reconstruction_metrics(opened.estimator, X)["mse"]
+    return pca_for_run(opened, data, X, ours, label_column=label_column)
+
+
 @dataclass(frozen=True)
 class RunPCAComparison:
     """What :func:`compare_run_with_pca` measured and wrote into the run folder."""
@@ -297,4 +313,4 @@ def compare_run_with_pca(run: str | os.PathLike[str], data: str, dims: Sequence[
 
 
 __all__ = ["PCABaseline", "PCAComparison", "PCAComparisonRow", "RunPCAComparison", "compare_run_with_pca",
-           "compare_with_pca", "pca_baseline", "pca_errors", "reduce"]
+           "compare_with_pca", "pca_baseline", "pca_errors", "reduce", "run_pca_baseline"]

@@ -26,6 +26,7 @@ import numpy as np
 
 from aekit.apps._families import (MODELS, family_files, family_metrics, is_series, make_estimator, sequence_files,
                                   write_reconstructions_png)
+from aekit.apps.baselines import Baseline, pca_reconstruction, reconstruction_fix
 from aekit.data.dataset import Dataset
 from aekit.data.splits import load_series_train_test, load_train_test, source_name
 from aekit.estimators._params import defaults
@@ -100,6 +101,10 @@ class TrainResult:
     seconds_this_run : float
     test_source : str
         A sentence saying where the test data came from.
+    baseline : Baseline or None
+        PCA with as many components as the code, fitted on the same training split and
+        measured on the same test split (also under "baseline" in ``metrics``); None with
+        ``baseline=False``.
     """
 
     estimator: Any
@@ -111,6 +116,7 @@ class TrainResult:
     epochs_this_run: int
     seconds_this_run: float
     test_source: str
+    baseline: Baseline | None = None
 
 
 def run_folder(data: str, model: str, latent_dim: int | None = None) -> Path:
@@ -137,7 +143,8 @@ class _EpochCounter:
 def train_run(data: str, out: str | Path, *, model: ModelName = "dense",
               params: EstimatorParams | Mapping[str, Any] | None = None, label_column: str | None = None,
               resume: bool = False, overwrite: bool = False, progress: bool = True, validate_on_test: bool = False,
-              command: str = "train", write_report: Callable[[Path], Path] | None = None) -> TrainResult:
+              command: str = "train", baseline: bool = True,
+              write_report: Callable[[Path], Path] | None = None) -> TrainResult:
     """Train model ``model`` on ``data`` and fill the run folder ``out``.
 
     Writes ``config.json`` + ``model.safetensors`` (the model), ``checkpoint.safetensors``
@@ -171,6 +178,10 @@ def train_run(data: str, out: str | Path, *, model: ModelName = "dense",
         Use the test split as validation data (its loss in the history).
     command : str, default="train"
         Recorded in ``run.json``.
+    baseline : bool, default=True
+        Also fit PCA with ``latent_dim`` components on the training split (at most
+        10,000 rows; a recurrent model's windows flattened) and measure its test MSE
+        (:func:`aekit.apps.baselines.pca_reconstruction`).
     write_report : callable, optional
         Called with the finished run folder, returning the page it wrote, e.g.
         :func:`aekit.report.write_report` (apps and report are sibling layers, so the
@@ -198,7 +209,8 @@ def train_run(data: str, out: str | Path, *, model: ModelName = "dense",
     write_json(run_dir / "run.json", record)
     try:
         return _train_into(run_dir, estimator, model, train, test, test_source, first_steps, resume=resume,
-                           progress=progress, validate_on_test=validate_on_test, write_report=write_report)
+                           progress=progress, validate_on_test=validate_on_test, baseline=baseline,
+                           write_report=write_report)
     except BaseException:
         if created and {p.name for p in run_dir.iterdir()} <= {"run.json"}:  # nothing trained: leave no trace
             (run_dir / "run.json").unlink(missing_ok=True)
@@ -208,7 +220,7 @@ def train_run(data: str, out: str | Path, *, model: ModelName = "dense",
 
 def _train_into(run_dir: Path, estimator: Any, model: str, train: Dataset, test: Dataset, test_source: str,
                 first_steps: np.ndarray | None, *, resume: bool, progress: bool, validate_on_test: bool,
-                write_report: Callable[[Path], Path] | None) -> TrainResult:
+                baseline: bool, write_report: Callable[[Path], Path] | None) -> TrainResult:
     counter = _EpochCounter()
     callbacks: list[Any] = [counter, *([ProgressBar()] if progress else [])]
     t0 = time.perf_counter()
@@ -221,6 +233,12 @@ def _train_into(run_dir: Path, estimator: Any, model: str, train: Dataset, test:
     history = list(estimator.history_)
     files["history"] = write_history_csv(run_dir / "history.csv", history)
     metrics = _metrics(estimator, model, train, test, history)
+    pca = None
+    if baseline:
+        latent = int(estimator.spec_.latent_dim)
+        pca = pca_reconstruction(train.X, test.X, latent, ours=metrics["test_mse"],
+                                 fix=reconstruction_fix(history, int(estimator.epochs), latent))
+        metrics["baseline"] = pca.to_dict()
     files["metrics"] = write_json(run_dir / "metrics.json", metrics)
     files["run"] = run_dir / "run.json"
 
@@ -242,7 +260,7 @@ def _train_into(run_dir: Path, estimator: Any, model: str, train: Dataset, test:
     report = write_report(run_dir) if write_report is not None else None
     return TrainResult(estimator=estimator, run_dir=run_dir, metrics=metrics, files=files, report=report,
                        start_epoch=counter.start_epoch, epochs_this_run=counter.epochs,
-                       seconds_this_run=seconds, test_source=test_source)
+                       seconds_this_run=seconds, test_source=test_source, baseline=pca)
 
 
 def _metrics(estimator: Any, model: str, train: Dataset, test: Dataset,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from aekit.estimators._params import defaults
+
+if TYPE_CHECKING:
+    from aekit.apps.baselines import Baseline
 
 
 @dataclass
@@ -44,6 +47,24 @@ def note(message: str) -> None:
     """Extra information on stdout, left out with --quiet."""
     if not state.quiet:
         out().print(Text(message, style="dim"))
+
+
+def say_baseline(*baselines: Baseline | None) -> None:
+    """Each baseline's line beside aekit's number and, when aekit loses, one line saying so
+    against the strongest of them, with the most likely fix (printed even with --quiet)."""
+    shown = [b for b in baselines if b is not None]
+    for baseline in shown:
+        say(baseline.line())
+    verdicts = [(b.value, b.verdict()) for b in shown if b.verdict() is not None]
+    if verdicts:
+        higher = shown[0].higher_is_better
+        best = max(verdicts, key=lambda v: v[0] if higher else -v[0])
+        out().print(Text(str(best[1]), style="bold yellow"))
+
+
+#: The --no-baseline flag of every command that prints a score.
+NO_BASELINE_HELP = ("Skip the classical baseline (PCA or logistic regression, fitted on the same training split "
+                    "and scored on the same test data) that is printed beside aekit's number.")
 
 
 def fail_line(message: str) -> None:

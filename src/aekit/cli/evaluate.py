@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from aekit.cli._console import say
+from aekit.cli._console import NO_BASELINE_HELP, say, say_baseline
 from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
 
 
@@ -18,6 +18,7 @@ def evaluate(
                                                 help="Where to write the metrics (JSON).")] = None,
     split: SplitOpt = Split.test,
     label_column: LabelOpt = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help=NO_BASELINE_HELP)] = False,
 ) -> None:
     """Measure reconstruction error of a trained model on data; print and save the metrics.
 
@@ -27,7 +28,9 @@ def evaluate(
     typical); for a recurrent model these are per window of the series. Each family adds
     its own: **elbo** and **kl** (VAE, nats per sample), **psnr_noisy** and
     **psnr_denoised** (denoising, dB), **mean_code_activation** (sparse),
-    **mean_jacobian_norm** (contractive).
+    **mean_jacobian_norm** (contractive). Beside them, **baseline**: PCA with as many
+    components as the model's code, fitted on a named set's training split (at most
+    10,000 rows) or, for a file, on the data itself (unless `--no-baseline`).
 
     **Examples**
 
@@ -36,7 +39,9 @@ def evaluate(
     """
     from aekit.apps.runs import evaluate_run
 
-    result = evaluate_run(run, data, split=split.value, label_column=label_column, out=out)
+    result = evaluate_run(run, data, split=split.value, label_column=label_column, out=out,
+                          baseline=not no_baseline)
     m = result.metrics
     shown = ", ".join(f"{k} {m[k]:.4g}" for k in ("mse", "bce", "loss", "mean_score") if k in m)
     say(f"{result.data_name} ({result.n_samples:,} samples): {shown}; written to {result.path}")
+    say_baseline(result.baseline)

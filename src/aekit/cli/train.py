@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from aekit.cli._console import DEFAULTS, fail_line, note, parse_widths, say, state
+from aekit.cli._console import DEFAULTS, NO_BASELINE_HELP, fail_line, note, parse_widths, say, say_baseline, state
 from aekit.cli._options import LrSchedule
 from aekit.estimators._params import defaults
 
@@ -209,7 +209,8 @@ def train(
                                             help="Samples per gradient step.")] = DEFAULTS["batch_size"],
     loss: Annotated[Loss, typer.Option(help="Reconstruction loss (dense, conv); bce needs data in [0, 1] "
                                        "(images are).")] = Loss(DEFAULTS["loss"]),
-    lr: Annotated[float, typer.Option(help="Adam learning rate (the peak under a schedule).")] = DEFAULTS["lr"],
+    lr: Annotated[float, typer.Option(show_default=_defaults("lr"),
+                                      help="Adam learning rate (the peak under a schedule).")] = DEFAULTS["lr"],
     lr_schedule: Annotated[LrSchedule, typer.Option(
         help="Learning rate over the run: constant, cosine decay to 0, or onecycle (10% warm-up, then cosine; "
              "try --lr 1e-2).")] = LrSchedule(DEFAULTS["lr_schedule"]),
@@ -238,8 +239,9 @@ def train(
         rich_help_panel=_AE_PANEL, help="Contractive: weight of the encoder-Jacobian penalty; 0 = off.")]
         = DEFAULTS["contractive"],
     center_inputs: Annotated[bool, typer.Option(
-        "--center-inputs/--no-center-inputs", help="Dense and vae: subtract the training mean inside the encoder; "
-        "off can be better for small data at a low constant lr.")] = True,
+        "--center-inputs/--no-center-inputs", show_default=_defaults("center_inputs"),
+        help="Dense and vae: subtract the training mean inside the encoder; it helps a little on large data "
+             "and hurts on small data.")] = DEFAULTS["center_inputs"],
     pretrain_epochs: Annotated[int, typer.Option(
         min=0, rich_help_panel=_AE_PANEL,
         help="Stacked (dense): greedy layer-wise pre-training epochs per layer before fine-tuning; 0 = off.")]
@@ -286,12 +288,14 @@ def train(
                                          "(a finished run is not trained again).")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the run already in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; only the result line.")] = False,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help=NO_BASELINE_HELP)] = False,
 ) -> None:
     """Train an autoencoder of any family and write a run folder.
 
     The run folder holds the model (**config.json** + **model.safetensors**, loadable with
     `aekit.load` and by the other commands), **checkpoint.safetensors** (every epoch, for
-    `--resume`), **history.csv**, **metrics.json** (test MSE and, for data in [0, 1], BCE),
+    `--resume`), **history.csv**, **metrics.json** (test MSE and, for data in [0, 1], BCE;
+    beside them PCA's test MSE with as many components, unless `--no-baseline`),
     **loss_curves.png**, **reconstructions.png** and **report.html**. Each family adds its
     own: a VAE **samples.png** (100 prior samples) and test ELBO and KL; denoising
     **denoising.png** (noisy / denoised / clean) and PSNRs; sparse the mean code
@@ -344,7 +348,8 @@ def train(
     quiet = state.quiet = quiet or state.quiet
     try:
         result = train_run(data, run_dir, model=model.value, params=params, label_column=label_column,
-                           resume=resume, overwrite=overwrite, progress=not quiet, write_report=write_report)
+                           resume=resume, overwrite=overwrite, progress=not quiet, baseline=not no_baseline,
+                           write_report=write_report)
     except KeyboardInterrupt:
         if state.debug:
             raise
@@ -352,3 +357,4 @@ def train(
     pictures = ", ".join(p.name for p in result.files.values() if p.suffix == ".png")
     note(f"test data: {result.test_source}; metrics in {result.files['metrics']}; pictures: {pictures}")
     say(summary(result))
+    say_baseline(result.baseline)

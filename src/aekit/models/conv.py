@@ -98,6 +98,9 @@ class ConvAE(OutputMixin, nn.Module):
     def output_layer(self) -> nn.Module:
         return self.deconv[-1]
 
+    def code_layer(self) -> nn.Linear:
+        return self.to_code[1]
+
     def encode(self, x: Tensor) -> Tensor:
         return self.to_code(self.features(x))
 

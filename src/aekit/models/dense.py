@@ -67,6 +67,9 @@ class DenseAE(OutputMixin, nn.Module):
     def output_layer(self) -> nn.Module:
         return self.decoder[-1]
 
+    def code_layer(self) -> nn.Linear:
+        return [m for m in self.encoder if isinstance(m, nn.Linear)][-1]
+
     def encode(self, x: Tensor) -> Tensor:
         return centered_forward(self.encoder, x)
 
