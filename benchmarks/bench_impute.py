@@ -327,7 +327,7 @@ def report(records: list[dict[str, Any]], args: argparse.Namespace, command: str
         "",
         f"Command `{command}`, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
         f"({(time.time() - started) / 60:.0f} min), {machine()}. "
-        f"{args.seeds} seed(s) per cell" + (f"; letter subsampled to {args.letter_rows:,} rows" if args.letter_rows else "")
+        f"{args.seeds} seed(s) requested per cell (the seeds column: how many finished)" + (f"; letter subsampled to {args.letter_rows:,} rows" if args.letter_rows else "")
         + (f"; spam subsampled to {args.spam_rows:,} rows" if args.spam_rows else "")
         + f"; {args.jobs} process(es), each contender single-threaded (times are wall-clock on a shared machine)"
         + ". How the tables, mechanisms and contenders are made: the docstring of `benchmarks/bench_impute.py`.",
