@@ -323,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--depth", type=int, default=5)
     ap.add_argument("--width", type=int, default=24)
-    ap.add_argument("--blind-n-train", type=int, default=8000)
-    ap.add_argument("--blind-epochs", type=int, default=3)
+    ap.add_argument("--blind-n-train", type=int, default=12000)
+    ap.add_argument("--blind-epochs", type=int, default=4)
     ap.add_argument("--blind-depth", type=int, default=6)
     ap.add_argument("--blind-width", type=int, default=24)
     ap.add_argument("--reuse", default=None, help="results file of an earlier run: keep its classical and other "
