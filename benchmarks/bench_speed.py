@@ -21,7 +21,8 @@ thread count, interleaved round by round in rotating order; the first round of e
 warm-up and is dropped; tables give medians and ratios of medians. The load average
 before and after is printed, since other jobs share the cores.
 
-Run ``python benchmarks/bench_speed.py`` (writes its section of BENCHMARKS.md);
+Run ``python benchmarks/bench_speed.py`` (writes the sections speed-dense, speed-conv and
+speed-inference of BENCHMARKS.md, those of the parts it ran: ``--parts dense,conv,inference``);
 ``--quick`` for a smoke run that writes nothing; ``--device cuda --amp`` from
 ``benchmarks/gpu_check.sh``.
 """
@@ -208,24 +209,23 @@ def profile_dense(aekit: AekitEpochs, steps: int = 40) -> list[tuple[str, float]
         t0 = time.perf_counter()
         sub.epoch()
         wall = time.perf_counter() - t0
-    groups = {"matmul (addmm/mm)": ("addmm", "mm", "matmul"), "BCE with logits (fwd+bwd)": ("binary_cross",),
-              "Adam (fused)": ("_fused_adam", "adam"), "batch gather (index_select)": ("index_select",),
-              "centring (sub)": ("aten::sub",), "ReLU (fwd+bwd)": ("relu", "threshold_backward")}
+    # Self times: binary_cross_entropy_with_logits is a composite op, so its work shows up in the
+    # elementwise kernels it calls (exp, log1p, mul, sub, ...), not under its own name.
+    groups = {"matmul (addmm/mm)": ("addmm", "aten::mm", "matmul"), "Adam (fused)": ("_fused_adam",),
+              "batch gather (index_select)": ("index_select",),
+              "reductions (BCE mean, bias grads)": ("aten::sum", "aten::mean"),
+              "elementwise (BCE-with-logits pieces, ReLU, ...)": ("aten::",)}
     totals = dict.fromkeys(groups, 0.0)
-    other = 0.0
     for e in prof.key_averages():
         if e.key.startswith("ProfilerStep") or "autograd::engine" in e.key:
             continue
-        us = e.self_cpu_time_total
         for g, keys in groups.items():
             if any(k in e.key for k in keys):
-                totals[g] += us
+                totals[g] += e.self_cpu_time_total
                 break
-        else:
-            other += us
     out = [(g, t / 1e6 / wall) for g, t in totals.items()]
-    out.append(("other ops (sum, copy, fill, ...)", other / 1e6 / wall))
-    out.append(("Python and dispatch (the rest of the wall time)", max(0.0, 1 - sum(v for _, v in out))))
+    out.append(("Python, dispatch and autograd bookkeeping (the rest of the wall time)",
+                max(0.0, 1 - sum(v for _, v in out))))
     return out
 
 
@@ -303,15 +303,23 @@ def _rate(fn: Callable[[], Any], rows: int, reps: int) -> float:
 
 
 # ----------------------------------------------------------------------------- report
-def render(res: dict[str, Any], args: argparse.Namespace, command: str) -> list[str]:
-    lines = [f"## Speed: aekit vs hand-written PyTorch, conv layouts, ONNX Runtime (`benchmarks/bench_speed.py`)", "",
+TITLES = {"dense": "Speed, dense: aekit vs the hand-written expert and tutorial loops",
+          "conv": "Speed, conv: channels_last vs NCHW", "inference": "Speed, inference: aekit vs ONNX Runtime"}
+
+
+def header(part: str, res: dict[str, Any], args: argparse.Namespace, command: str) -> list[str]:
+    return [f"## {TITLES[part]}{' (CUDA)' if args.device != 'cpu' else ''} (`benchmarks/bench_speed.py`)", "",
              f"`{command}` on {cpu()}, torch {torch.__version__}, device {args.device}"
              f"{', bfloat16 autocast' if args.amp else ''}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
              f"**Shared machine**: load average (1/5/15 min) {res['load_before']} at the start and "
              f"{res['load_after']} at the end, on {os.cpu_count()} cores, so absolute times are inflated and "
              "noisy; contenders ran interleaved round by round in one process (rotating order, first round dropped), "
-             "and the ratios of medians are the numbers to read.", ""]
-    if res.get("dense"):
+             "and the ratios of medians are the numbers to read." + (f" {args.note}" if args.note else ""), ""]
+
+
+def render(part: str, res: dict[str, Any], args: argparse.Namespace, command: str) -> list[str]:
+    lines = header(part, res, args, command)
+    if part == "dense":
         lines += ["### Dense 784-32-784, full MNIST (60,000 images), batch 256, Adam 1e-3, BCE", "",
                   "| threads | aekit s/epoch | expert loop | tutorial loop | aekit / expert (target <= 1.00) | "
                   "tutorial / aekit | aekit, center_inputs=False / expert | floor at matmul peak | aekit % of peak |",
@@ -329,9 +337,12 @@ def render(res: dict[str, Any], args: argparse.Namespace, command: str) -> list[
                       "40 batches, share of the wall time): " +
                       "; ".join(f"{g} {100 * v:.0f}%" for g, v in d["profile"]) + ". "
                       f"The FLOP floor ({GFLOP_EPOCH:.1f} GFLOP per epoch) counts the three matmuls per Linear only; "
+                      "the elementwise passes of the loss over 256 x 784 values are memory-bound work it does not "
+                      "count. The aekit row trains with center_inputs=True (the centring folded into the first "
+                      "Linear); the center_inputs=False column is the same loop without it. "
                       "everything outside the matmul row is time the floor does not count."]
-    if res.get("conv"):
-        lines += ["", f"### Conv, {args.conv_images:,} MNIST images per epoch, batch 256, Adam 1e-3, "
+    if part == "conv":
+        lines += [f"### Conv, {args.conv_images:,} MNIST images per epoch, batch 256, Adam 1e-3, "
                   f"{args.conv_threads} thread(s)", "",
                   "| model | NCHW (aekit before) s/epoch | channels_last (now) s/epoch | speed-up (target >= 1.4x) |",
                   "|---|---|---|---|"]
@@ -339,8 +350,8 @@ def render(res: dict[str, Any], args: argparse.Namespace, command: str) -> list[
             b, n = med(times["NCHW (before)"]), med(times["channels_last (now)"])
             target = " (met)" if b / n >= 1.4 else " (not met)"
             lines.append(f"| {name} | {b:.2f} | {n:.2f} | **{b / n:.2f}x**{target if 'AE (' in name else ''} |")
-    if res.get("inference"):
-        lines += ["", f"### Inference, rows per second (CPU, {args.inference_threads} thread(s))", "",
+    if part == "inference":
+        lines += [f"### Inference, rows per second (CPU, {args.inference_threads} thread(s))", "",
                   "| model | batch | transform | predict | ONNX Runtime encoder.onnx | ONNX Runtime model.onnx |",
                   "|---|---|---|---|---|---|"]
         for (name, batch), times in res["inference"].items():
@@ -364,7 +375,8 @@ def main() -> None:
     p.add_argument("--parts", default="dense,conv,inference")
     p.add_argument("--device", default="cpu")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast (CUDA)")
-    p.add_argument("--section", default="speed", help="BENCHMARKS.md section name")
+    p.add_argument("--section", default="speed", help="prefix of the BENCHMARKS.md sections (PREFIX-dense, ...)")
+    p.add_argument("--note", default="", help="a sentence added to each section's header")
     p.add_argument("--quick", action="store_true", help="smoke run: small data, 2 rounds, writes nothing")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args()
@@ -382,10 +394,12 @@ def main() -> None:
     if "inference" in parts and args.device == "cpu":
         res["inference"] = inference_speed(X[:4096], 3, args.inference_threads)
     res["load_after"] = load_avg()
-    lines = render(res, args, command)
-    print("\n".join(lines))
-    if not args.no_write:
-        print(f"wrote {write_section(args.section, lines)}")
+    for part in ("dense", "conv", "inference"):
+        if part in res:
+            lines = render(part, res, args, command)
+            print("\n".join(lines))
+            if not args.no_write:
+                print(f"wrote {write_section(f'{args.section}-{part}', lines)}")
 
 
 if __name__ == "__main__":

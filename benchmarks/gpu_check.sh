@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed checks on a CUDA GPU, with bfloat16 mixed precision: dense 784-32-784 (aekit vs the
 # expert and tutorial loops) and conv autoencoders and a conv VAE (NCHW vs channels_last), all
-# from bench_speed.py, which writes the "speed-gpu" section of BENCHMARKS.md. (The dense VAE
+# from bench_speed.py, which writes the "speed-gpu-dense" and "speed-gpu-conv" sections of BENCHMARKS.md. (The dense VAE
 # against pythae, bench_vae_vs_pythae.py, pins device="cpu" and is not rerun here.)
 # Not part of CI; on a machine without CUDA it says so and exits 0.
 #
