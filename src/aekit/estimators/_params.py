@@ -63,6 +63,9 @@ MODEL: dict[str, dict[str, Any]] = {
         "latent_dim": 16, "cell": "lstm", "hidden_size": 64, "num_layers": 1, "window": None, "stride": 1,
         "scale": "standard",
     },
+    "ImageCompressor": {
+        "rate_lambda": 0.01, "latent_channels": 16, "hidden": 48, "stages": 3, "kernel_size": 5, "warm_start": False,
+    },
     "AutoencoderClassifier": {
         "autoencoder": None, "head_hidden": (128,), "dropout": 0.5, "input_dropout": 0.0, "encoder_dropout": 0.0,
         "freeze_encoder": True, "encoder_init": "pretrained",

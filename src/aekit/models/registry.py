@@ -11,6 +11,7 @@ from aekit.errors import ModelFileError
 from aekit.models.conv import ConvAE, ConvSpec
 from aekit.models.dense import DenseAE, DenseSpec
 from aekit.models.recurrent import RecurrentAE, RecurrentSpec
+from aekit.models.residual import ResidualDenoiser, ResidualSpec
 from aekit.models.vae import VAE, ConvVAE, ConvVAESpec, VAESpec
 
 REGISTRY: dict[str, tuple[type[nn.Module], type[Any]]] = {
@@ -19,6 +20,7 @@ REGISTRY: dict[str, tuple[type[nn.Module], type[Any]]] = {
     "recurrent": (RecurrentAE, RecurrentSpec),
     "vae": (VAE, VAESpec),
     "conv-vae": (ConvVAE, ConvVAESpec),
+    "residual": (ResidualDenoiser, ResidualSpec),
 }
 
 #: Names older aekit versions wrote into model files, and the name each has now.
