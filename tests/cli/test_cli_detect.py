@@ -70,3 +70,14 @@ def test_detect_refuses_labels_that_are_not_0_1(cli, trained, tmp_path: Path) ->
     frame.to_csv(tmp_path / "t.csv", index=False)
     message = one_line_error(cli("detect", run, "--data", tmp_path / "t.csv", "--label-column", "label"))
     assert "0 (normal) and 1 (anomaly)" in message
+
+
+def test_detect_alpha_with_calibration_writes_p_values(cli, trained, tmp_path: Path) -> None:
+    run, table = trained
+    frame = pd.read_csv(table)
+    frame.iloc[:30].to_csv(tmp_path / "clean.csv", index=False)
+    result = cli("--quiet", "detect", run, "--data", table, "--alpha", "0.2", "--calibration", tmp_path / "clean.csv",
+                 "--fdr", "--out", tmp_path / "d")
+    assert "samples flagged (Benjamini-Hochberg at 0.2)" in result_line(result)
+    p = pd.read_csv(tmp_path / "d" / "scores.csv")["p_value"]
+    assert len(p) == 60 and p.between(0, 1).all()

@@ -76,7 +76,7 @@ def detect(
                       overwrite=overwrite,
                       random_state=random_state, write_report=write_report)
     r = done.result
-    rule = (f"p < {alpha}" + (" (Benjamini-Hochberg)" if fdr else "")) if alpha is not None else \
+    rule = (f"Benjamini-Hochberg at {alpha}" if fdr else f"p < {alpha}") if alpha is not None else \
         f"contamination {r.detector.contamination:g}"
     note(f"scores in {r.files.get('scores')}; {len(r.events)} events" if r.events else
          f"scores in {r.files.get('scores')}")
