@@ -83,3 +83,10 @@ def test_model_choices_mirror_the_library() -> None:
     from aekit.cli.denoise import DenoiseModel
 
     assert {m.value for m in DenoiseModel} == set(MODELS)
+
+
+def test_denoise_blind_trains_over_a_range_and_tests_at_the_level(cli, images_npy: Path, tmp_path: Path) -> None:
+    result = cli("denoise", "--data", images_npy, "--blind", "--noise-level", "0.1", *TINY, "--out", tmp_path / "b")
+    assert "vs median 3x3" in result_line(result)
+    metrics = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert metrics["noise"] == "gaussian" and metrics["noise_level"] == 0.1 and "blind" in metrics["model"]
