@@ -28,6 +28,7 @@ def usage_error(result: Any) -> str:
 
 
 def result_line(result: Any) -> str:
-    """The one line a command prints with --quiet (or its last line)."""
+    """The result line a command prints (the last one, before a line saying aekit loses)."""
     assert result.exit_code == 0, result.output
-    return result.stdout.strip().splitlines()[-1]
+    lines = [line for line in result.stdout.strip().splitlines() if not line.startswith("aekit loses to ")]
+    return lines[-1]

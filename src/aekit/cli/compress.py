@@ -11,6 +11,7 @@ import typer
 
 from aekit.cli._console import note, say
 from aekit.cli._options import DataOpt, Split, SplitOpt
+from aekit.cli._verdict import say_if_behind
 
 ModelArg = Annotated[Path, typer.Argument(
     exists=True, show_default=False, metavar="RUN",
@@ -53,6 +54,10 @@ def compress(
             if r.jpeg_quality else "no JPEG baseline (needs >= 10 one- or three-channel images)")
     say(f"{r.n_images:,} images of {done.data_name} -> {r.path} ({r.file_bytes:,} bytes): "
         f"{r.bits_per_pixel:.3f} bpp / {r.psnr:.2f} dB PSNR vs {jpeg}")
+    say_if_behind(bool(r.jpeg_quality) and r.psnr < r.jpeg_psnr and r.bits_per_pixel >= r.jpeg_bits_per_pixel,
+                  f"aekit loses to JPEG here: more bits and lower PSNR ({r.bits_per_pixel:.3f} vs "
+                  f"{r.jpeg_bits_per_pixel:.3f} bpp, {r.psnr:.2f} vs {r.jpeg_psnr:.2f} dB); most likely fix: train "
+                  "the compressor longer (ImageCompressor epochs).")
 
 
 def decompress(

@@ -11,6 +11,7 @@ import typer
 
 from aekit.cli._console import note, say, state
 from aekit.cli._options import DataOpt
+from aekit.cli._verdict import say_if_behind
 from aekit.cli.train import Noise
 
 
@@ -91,3 +92,9 @@ def denoise(
         what = (f"PSNR {r.psnr['denoised']:.2f} dB vs median 3x3 {r.psnr['median3']:.2f} dB (noisy "
                 f"{r.psnr['noisy']:.2f}); SSIM {r.ssim['denoised']:.3f} vs {r.ssim['median3']:.3f}; " + what)
     say(f"{what}; run folder {done.run_dir}" + (f", report {done.report}" if done.report else ""))
+    if r.psnr:
+        say_if_behind(r.psnr["denoised"] < r.psnr["median3"],
+                      f"aekit loses to the 3x3 median filter on PSNR here ({r.psnr['denoised']:.2f} vs "
+                      f"{r.psnr['median3']:.2f} dB); most likely fix: "
+                      + ("train longer (--epochs) on more clean images." if done.trained else
+                         "a denoiser trained for this noise (--noise, no RUN)."))

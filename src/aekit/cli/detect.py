@@ -10,6 +10,7 @@ import typer
 
 from aekit.cli._console import note, say
 from aekit.cli._options import DataOpt, Split, SplitOpt
+from aekit.cli._verdict import say_if_behind
 
 
 def detect(
@@ -85,3 +86,8 @@ def detect(
         line = (f"ROC-AUC {r.roc_auc:.3f} vs IsolationForest {r.baseline_roc_auc:.3f} "
                 f"(PR-AUC {r.pr_auc:.3f} vs {r.baseline_pr_auc:.3f}); " + line)
     say(f"{line}; run folder {done.run_dir}" + (f", report {done.report}" if done.report else ""))
+    if r.roc_auc is not None and r.baseline_roc_auc is not None:
+        say_if_behind(r.roc_auc < r.baseline_roc_auc,
+                      f"aekit loses to IsolationForest on ROC-AUC here ({r.roc_auc:.3f} vs {r.baseline_roc_auc:.3f})"
+                      + ("; a larger ensemble (--n-estimators) or a model trained on clean data (RUN) may help."
+                         if run is None else "; the default detector (no RUN) may do better."))

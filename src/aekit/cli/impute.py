@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from aekit.cli._console import note, parse_widths, say
+from aekit.cli._verdict import say_if_behind
 
 
 def impute(
@@ -73,3 +74,8 @@ def impute(
     note(f"figure {result.figure}")
     measured = "" if result.rmse is not None else " (pass --truth to measure the fill)"
     say(f"{result.summary()}{measured}; written to {result.output}")
+    if result.rmse is not None and result.baseline_rmse is not None:
+        say_if_behind(result.rmse > result.baseline_rmse,
+                      f"aekit loses to IterativeImputer(BayesianRidge) on RMSE here ({result.rmse:.4f} vs "
+                      f"{result.baseline_rmse:.4f}); most likely fix: more training (--epochs); small, nearly "
+                      "linear tables favour the linear imputer.")
