@@ -339,8 +339,7 @@ def render(part: str, res: dict[str, Any], args: argparse.Namespace, command: st
                       f"The FLOP floor ({GFLOP_EPOCH:.1f} GFLOP per epoch) counts the three matmuls per Linear only; "
                       "the elementwise passes of the loss over 256 x 784 values are memory-bound work it does not "
                       "count. The aekit row trains with center_inputs=True (the centring folded into the first "
-                      "Linear); the center_inputs=False column is the same loop without it. "
-                      "everything outside the matmul row is time the floor does not count."]
+                      "Linear); the center_inputs=False column is the same loop without it."]
     if part == "conv":
         lines += [f"### Conv, {args.conv_images:,} MNIST images per epoch, batch 256, Adam 1e-3, "
                   f"{args.conv_threads} thread(s)", "",
