@@ -17,6 +17,7 @@ import numpy as np
 
 from aekit.apps._families import family_metrics, is_series, write_reconstructions_png
 from aekit.apps.baselines import Baseline, pca_reconstruction, reconstruction_fix
+from aekit.data.checks import check_feature_names
 from aekit.data.dataset import Dataset
 from aekit.data.splits import is_dataset_name, load_input, load_train_test, source_name
 from aekit.data.windows import sliding_windows
@@ -49,13 +50,22 @@ def load_run(run: str | Path) -> tuple[Any, Path, dict[str, Any]]:
 
 
 def input_for_run(info: dict[str, Any], data: str, *, split: str, label_column: str | None) -> Dataset:
-    """Load ``data`` for a trained run; a table's label column defaults to the one it was trained with."""
+    """Load ``data`` for a trained run; a table's label column defaults to the one it was trained with.
+
+    A table whose columns differ in names or order from the training table's (recorded in
+    ``run.json``) is refused: its codes would be silently wrong.
+    """
     if label_column is not None or not info.get("label_column"):
-        return load_input(data, split=split, label_column=label_column)
-    try:
-        return load_input(data, split=split, label_column=info["label_column"])
-    except InputError:  # new data without the training label column: read it whole
-        return load_input(data, split=split, label_column=None)
+        ds = load_input(data, split=split, label_column=label_column)
+    else:
+        try:
+            ds = load_input(data, split=split, label_column=info["label_column"])
+        except InputError:  # new data without the training label column: read it whole
+            ds = load_input(data, split=split, label_column=None)
+    fitted = info.get("columns")
+    if isinstance(fitted, list) and ds.columns is not None and not ds.is_image:
+        check_feature_names(fitted, list(ds.columns), what=ds.name, owner="this run's model")
+    return ds
 
 
 def open_run(run: str | Path, data: str, *, split: str = "test", label_column: str | None = None) -> OpenedRun:

@@ -205,7 +205,8 @@ def train_run(data: str, out: str | Path, *, model: ModelName = "dense",
     # run.json first: a run killed in its first epochs still says what it was.
     record = {"command": command, "data": data, "model": model, "label_column": label_column,
               "test_data": test_source, "validation_data": "test split" if validate_on_test else None,
-              "params": estimator.get_params()}
+              "params": estimator.get_params(),
+              "columns": None if train.columns is None or train.is_image else list(train.columns)}
     write_json(run_dir / "run.json", record)
     try:
         return _train_into(run_dir, estimator, model, train, test, test_source, first_steps, resume=resume,

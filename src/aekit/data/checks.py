@@ -168,6 +168,7 @@ def check_features(X: ArrayLike, *, estimator: Any, reset: bool, min_ndim: int =
     expected = getattr(estimator, "input_shape_", None)
     if expected is None:
         raise NotFittedError(f"This {owner} is not fitted yet. Call 'fit' with training data first.")
+    check_feature_names(getattr(estimator, "feature_names_in_", None), getattr(X, "columns", None), owner=owner)
     if shape != tuple(expected):
         if n_features == estimator.n_features_in_ and len(expected) > 1:
             return arr.reshape((arr.shape[0], *expected))
@@ -179,6 +180,39 @@ def check_features(X: ArrayLike, *, estimator: Any, reset: bool, min_ndim: int =
             "columns, in the same order, as at fit time."
         )
     return arr
+
+
+def check_feature_names(fitted: Sequence[Any] | None, given: Sequence[Any] | None, *, what: str = "X",
+                        owner: str = "aekit") -> None:
+    """Refuse columns named differently, or ordered differently, from those seen in fit.
+
+    scikit-learn's ``feature_names_in_`` rule: checked only when both the fit and ``given``
+    had column names; plain arrays carry no names and pass on their shape alone.
+    """
+    if fitted is None or given is None:
+        return
+    fitted = [str(c) for c in fitted]
+    given = [str(c) for c in given]
+    if given == fitted:
+        return
+    lacking = [c for c in fitted if c not in given]
+    extra = [c for c in given if c not in fitted]
+    if lacking or extra:
+        parts = ([f"missing {_names(lacking)}"] if lacking else []) + ([f"unexpected {_names(extra)}"] if extra else [])
+        if len(given) != len(fitted):
+            parts.insert(0, f"{len(given)} columns instead of {len(fitted)}")
+        problem = "; ".join(parts)
+    else:
+        problem = "same names in another order"
+    raise InputError(
+        f"{what}'s columns differ from those {owner} was fitted on ({problem}). Pass the fit's columns "
+        f"in the fit's order, e.g. X[{_names(fitted)}]."
+    )
+
+
+def _names(names: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return f"[{shown}{', ...' if len(names) > limit else ''}]"
 
 
 def check_is_fitted(estimator: Any, attribute: str = "module_") -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from aekit.data.checks import as_float_array, check_choice, check_int, check_is_fitted
+from aekit.data.checks import as_float_array, check_choice, check_feature_names, check_int, check_is_fitted
 from aekit.data.scaling import Scaler
 from aekit.data.windows import check_finite_steps, pad_sequences, sliding_windows, with_mask_channel
 from aekit.errors import InputError
@@ -207,6 +207,9 @@ class SequenceAutoencoder(BaseAutoencoder):
                         "(N, T, C) (univariate windows (N, T) as X[..., None]).")
                 if reset and hasattr(X, "columns") and all(isinstance(c, str) for c in X.columns):
                     self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
+                elif not reset:
+                    check_feature_names(getattr(self, "feature_names_in_", None), getattr(X, "columns", None),
+                                        what=what, owner=owner)
                 samples = _Samples(sliding_windows(X, self.window, self.stride), None, "series")
             else:
                 raise InputError(f"{what} has shape {np.shape(X)}; pass windows (N, T, C), one series (T, C) with "
