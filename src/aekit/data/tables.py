@@ -9,6 +9,7 @@ Shape:
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,7 +103,9 @@ def read_table(path: str | os.PathLike[str], *, label_column: str | None = None)
     ----------
     path : str or path-like
         ``.csv`` (also ``.csv.gz`` and the like), ``.tsv`` or ``.parquet``/``.pq``, with a
-        header row naming the columns.
+        header row naming the columns. A CSV's separator (``,``, ``;``, tab or ``|``) and
+        decimal mark (``1,5`` beside ``;``) are read from its first lines; a CSV whose
+        first row holds only numbers has no header: its columns are named "0", "1", ...
     label_column : str, optional
         A column holding labels: removed from ``X`` and returned as ``y`` (strings are
         numbered in sorted order).
@@ -274,10 +277,15 @@ def _read_frame(path: Path) -> "pd.DataFrame":
     try:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path, engine="pyarrow")
-        return pd.read_csv(path, sep=_separator(path))
+        options = _csv_options(path)
+        frame = _named(pd.read_csv(path, **options))
+        _check_one_column(frame, path, options)
+        return frame
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path.name} is empty: no header and no rows.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        if isinstance(exc, DataFileError):
+            raise
         kind = "Parquet" if suffix in (".parquet", ".pq") else "CSV"
         raise DataFileError(f"{path.name} could not be read as a {kind} table ({exc}). Check the file "
                             "type and that it is not truncated.") from exc
@@ -286,6 +294,96 @@ def _read_frame(path: Path) -> "pd.DataFrame":
 def _separator(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     return "\t" if ".tsv" in suffixes or ".tab" in suffixes else ","
+
+
+#: Bytes of a CSV looked at to tell its separator, decimal mark and header row.
+SNIFF_BYTES = 64 * 1024
+_OTHER_SEPARATORS = (";", "\t", "|")
+_OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+
+
+def _head_lines(path: Path) -> list[str]:
+    """The first complete lines of a (possibly gzip/bz2/xz-compressed) text table; [] if unreadable."""
+    import importlib
+
+    module = _OPENERS.get(path.suffix.lower())
+    if path.suffix.lower() in (".zip", ".zst", ".tar"):
+        return []
+    try:
+        opener = importlib.import_module(module).open if module else open
+        with opener(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except (OSError, EOFError, ValueError):
+        return []  # pandas reports the problem with its own words
+    text = head.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    if len(head) == SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut off
+    return [line for line in lines if line.strip()][:50]
+
+
+def _is_number(field: str, decimal: str) -> bool:
+    field = field.strip().strip('"').strip()
+    if decimal != ".":
+        field = field.replace(decimal, ".")
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _csv_options(path: Path) -> dict[str, Any]:
+    """``pd.read_csv`` options for a CSV/TSV: separator, decimal mark and header row, read from its first lines.
+
+    The separator is the file type's (tab for .tsv, else comma) unless the first line has
+    none of it but one of ``;``, tab or ``|``, as often as every other line does; with
+    ``;``, a comma between digits is the decimal mark (``1,5`` = 1.5). A first row of
+    numbers only is data, not names (unless it is 0, 1, ..., n-1, pandas' default
+    names): the columns are then named "0", "1", ...
+    """
+    sep = _separator(path)
+    lines = _head_lines(path)
+    if not lines:
+        return {"sep": sep}
+    first = lines[0]
+    if sep not in first:
+        for other in _OTHER_SEPARATORS:
+            count = first.count(other)
+            if count and all(line.count(other) == count for line in lines[1:]):
+                sep = other
+                break
+    decimal = "."
+    if sep != "," and any(re.search(r"\d,\d", line) for line in lines[1:] or lines):
+        decimal = ","
+    fields = first.split(sep)
+    numeric = all(_is_number(f, decimal) for f in fields)
+    default_names = [f.strip().strip('"') for f in fields] == [str(i) for i in range(len(fields))]
+    options: dict[str, Any] = {"sep": sep, "decimal": decimal}
+    if numeric and not default_names:
+        options["header"] = None
+    return options
+
+
+def _named(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """Columns of a header-less read named "0", "1", ... (strings, as a header row would give)."""
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _check_one_column(frame: "pd.DataFrame", path: Path, options: dict[str, Any]) -> None:
+    """Refuse a one-column read of a file whose header looks like several columns glued together."""
+    if frame.shape[1] != 1:
+        return
+    name = str(frame.columns[0])
+    glued = [c for c in (",", *_OTHER_SEPARATORS) if c != options["sep"] and c in name]
+    if glued:
+        shown = "tab" if glued[0] == "\t" else repr(glued[0])
+        raise DataFileError(
+            f"{path.name} was read as one column named {name[:60]!r}, which looks like several columns "
+            f"separated by {shown}; the separator could not be told from its first lines. Save it with "
+            "one separator on every line (comma, or tab in a .tsv) and '.' as the decimal mark."
+        )
 
 
 def _iter_frames(path: Path, chunksize: int) -> Iterator["pd.DataFrame"]:
@@ -301,12 +399,15 @@ def _iter_frames(path: Path, chunksize: int) -> Iterator["pd.DataFrame"]:
         for batch in reader.iter_batches(batch_size=chunksize):
             yield batch.to_pandas()
         return
+    options = _csv_options(path)
     try:
-        chunks = pd.read_csv(path, sep=_separator(path), chunksize=chunksize)
+        chunks = pd.read_csv(path, chunksize=chunksize, **options)
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path.name} is empty: no header and no rows.") from exc
     with chunks:
-        yield from chunks
+        for frame in chunks:
+            _check_one_column(frame, path, options)
+            yield _named(frame)
 
 
 def _split_frame(frame: "pd.DataFrame", name: str,
