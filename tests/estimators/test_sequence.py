@@ -202,6 +202,10 @@ def test_load_refuses_a_tampered_model_kind(tmp_path):
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     cfg["model"]["kind"] = "dense"
     (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelFileError, match="config_sha256"):
+        aekit.load(tmp_path / "m")
+    del cfg["config_sha256"]  # as in files from before the config checksum: the kind check still holds
+    (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ModelFileError, match="must hold a 'recurrent' model"):
         aekit.load(tmp_path / "m")
 

@@ -27,7 +27,7 @@ from aekit.estimators._params import training_doc
 from aekit.io.model_file import save_model
 from aekit.io.onnx_export import OnnxExport
 from aekit.models.blocks import upgrade_uncentred_state
-from aekit.models.registry import build, canonical_kind, spec_from_dict, spec_to_dict
+from aekit.models.registry import build, canonical_kind, check_state_shapes, spec_from_dict, spec_to_dict
 from aekit.train.config import TrainConfig
 from aekit.train.device import memory_format_for, resolve_device
 from aekit.estimators._training import check_training_params, train_config
@@ -189,8 +189,9 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator):
                 raise ModelFileError(f"a saved {cls.__name__} must hold a {' or '.join(map(repr, cls._KINDS))} model, "
                                      f"this one holds {kind!r}; the file is corrupt or was edited. Retrain.")
             est.spec_ = spec_from_dict(kind, config["model"]["spec"])
-            est.module_ = build(kind, est.spec_)
             module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
+            check_state_shapes(lambda: build(kind, est.spec_), module_state, what=f"the saved {cls.__name__}")
+            est.module_ = build(kind, est.spec_)
             est.module_.load_state_dict(upgrade_uncentred_state(est.module_, module_state))
             est.module_.eval()
             fitted = config["fitted"]

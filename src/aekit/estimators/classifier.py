@@ -29,6 +29,7 @@ from aekit.estimators.vae import VariationalAutoencoder
 from aekit.io.model_file import save_model
 from aekit.losses.classification import ClassificationObjective, with_labels
 from aekit.models.classifier import ClassifierHead, EncoderClassifier
+from aekit.models.registry import check_state_shapes
 from aekit.train.callbacks import Callback, ProgressBar
 from aekit.train.config import TrainConfig
 from aekit.train.device import resolve_device
@@ -421,8 +422,12 @@ class AutoencoderClassifier(ClassifierMixin, BaseEstimator):
             prefix = "autoencoder."
             ae = ae_cls._from_state(ae_config, {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
             h = config["head"]
+            head_state = {k[len("head."):]: v for k, v in tensors.items() if k.startswith("head.")}
+            check_state_shapes(lambda: ClassifierHead(int(h["in_features"]), int(h["n_classes"]), tuple(h["hidden"]),
+                                                      float(h["dropout"])), head_state,
+                               what="the saved AutoencoderClassifier")
             head = ClassifierHead(int(h["in_features"]), int(h["n_classes"]), tuple(h["hidden"]), float(h["dropout"]))
-            head.load_state_dict({k[len("head."):]: v for k, v in tensors.items() if k.startswith("head.")})
+            head.load_state_dict(head_state)
             fitted = config["fitted"]
             dtype = np.dtype(fitted["classes_dtype"])
             est.classes_ = np.asarray(fitted["classes"], dtype=dtype)

@@ -29,6 +29,7 @@ from aekit.io.entropy import EntropyCoder, EntropyTables, build_tables
 from aekit.io.model_file import save_model
 from aekit.losses.rate import RateDistortionObjective
 from aekit.models.compression import CompressionSpec, RateDistortionAE
+from aekit.models.registry import check_state_shapes
 from aekit.train.callbacks import ProgressBar
 from aekit.train.loop import fit_module
 
@@ -354,8 +355,10 @@ class ImageCompressor(BaseEstimator):
                                      "the file is corrupt or from another aekit version. Retrain.")
             values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in spec_values.items()}
             est.spec_ = CompressionSpec(**values)
+            state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
+            check_state_shapes(lambda: RateDistortionAE(est.spec_), state, what="the saved ImageCompressor")
             est.module_ = RateDistortionAE(est.spec_)
-            est.module_.load_state_dict({k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")})
+            est.module_.load_state_dict(state)
             est.module_.eval()
             est.tables_ = EntropyTables.from_tensors({k[len("tables."):]: v for k, v in tensors.items()
                                                       if k.startswith("tables.")})

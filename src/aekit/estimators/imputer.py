@@ -24,6 +24,7 @@ from aekit.io.model_file import save_model
 from aekit.losses.masked import MaskedImputationObjective, fill_values
 from aekit.models.blocks import ACTIVATIONS
 from aekit.models.masked_mlp import MaskedMLP, MaskedMLPSpec
+from aekit.models.registry import check_state_shapes
 from aekit.train.callbacks import Callback, ProgressBar
 from aekit.train.device import resolve_device
 from aekit.train.loop import fingerprint_of, fit_module
@@ -721,8 +722,10 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
             est._set_groups()
             spec = dict(model["spec"])
             est.spec_ = MaskedMLPSpec(**{**spec, "hidden": tuple(spec["hidden"])})
+            state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
+            check_state_shapes(lambda: MaskedMLP(est.spec_), state, what="the saved AutoencoderImputer")
             est.module_ = MaskedMLP(est.spec_)
-            est.module_.load_state_dict({k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")})
+            est.module_.load_state_dict(state)
             est.module_.eval()
             est.center_ = tensors["center"].numpy().astype(np.float64)
             est.scale_ = tensors["scale"].numpy().astype(np.float64)

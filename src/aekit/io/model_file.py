@@ -1,8 +1,9 @@
 """Model files: ``model.safetensors`` (weights) + ``config.json`` (everything else).
 
 The JSON names the format and its version, the aekit version, the estimator and model
-kind, their settings and the SHA-256 of the weights file, so a weights file from another
-save is caught. Loading reads JSON and raw tensors only: no pickle, no code from the file.
+kind, their settings, the SHA-256 of the weights file (required from format 2 on) and,
+from this version on, the SHA-256 of the config itself (``config_sha256``), so an edited
+config or a weights file from another save is caught; weights holding NaN are refused. Loading reads JSON and raw tensors only: no pickle, no code from the file.
 """
 
 from __future__ import annotations
@@ -35,11 +36,18 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def config_digest(config: dict[str, Any]) -> str:
+    """SHA-256 of a model config, its ``config_sha256`` field left out (keys sorted, compact JSON)."""
+    body = {k: v for k, v in config.items() if k != "config_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def save_model(folder: str | Path, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Path:
     """Write ``folder/model.safetensors`` then ``folder/config.json``, each atomically.
 
     Returns the path of ``config.json``. ``config`` must be JSON-serialisable; the format
-    name, version, aekit version and weights checksum are added here.
+    name, version, aekit version, weights checksum and config checksum (``config_sha256``,
+    over every other field) are added here.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -50,6 +58,7 @@ def save_model(folder: str | Path, config: dict[str, Any], tensors: dict[str, to
     save_tensors(weights, tensors, {"format": FORMAT_NAME, "format_version": FORMAT_VERSION})
     full = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "aekit_version": __version__, **config,
             "weights": {"file": WEIGHTS_NAME, "sha256": _sha256(weights)}}
+    full["config_sha256"] = config_digest(full)
     path = folder / CONFIG_NAME
     atomic_write_bytes(path, (json.dumps(full, indent=2, sort_keys=False) + "\n").encode())
     return path
@@ -90,12 +99,32 @@ def load_model(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor
         raise ModelFileError(f"{cfg_path} declares format {version!r}; this aekit ({__version__}) reads formats "
                              f"1-{FORMAT_VERSION}. Upgrade aekit or retrain.")
     weights_info = config.get("weights") or {}
-    weights = cfg_path.with_name(str(weights_info.get("file", WEIGHTS_NAME)))
+    if not isinstance(weights_info, dict):
+        raise ModelFileError(f"{cfg_path} has a malformed 'weights' entry ({weights_info!r}); the file is corrupt "
+                             "or was edited. Restore it from the same save as its weights, or retrain.")
+    name = str(weights_info.get("file", WEIGHTS_NAME))
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise ModelFileError(f"{cfg_path} names weights {name!r} outside its own folder; aekit reads weights only "
+                             f"beside config.json. Set it to {WEIGHTS_NAME!r} or restore the file.")
+    weights = cfg_path.with_name(name)
     if not weights.is_file():
         raise ModelFileError(f"{cfg_path} refers to weights {weights.name}, which is missing from {cfg_path.parent}.")
+    stated = config.get("config_sha256")
+    if stated is not None and stated != config_digest(config):
+        raise ModelFileError(f"{cfg_path} does not match its own checksum (config_sha256): it was edited or "
+                             "corrupted after saving. Restore it from the same save as its weights, or retrain.")
     expected = weights_info.get("sha256")
+    if not expected and version >= 2:
+        raise ModelFileError(f"{cfg_path} has no weights checksum ('weights': {{'sha256': ...}}), which every "
+                             f"format-{version} model file has: it was edited. Restore it from the same save, or retrain.")
     if expected and _sha256(weights) != expected:
         raise ModelFileError(f"{weights} does not match {cfg_path} (SHA-256 differs): the weights were changed, "
                              "truncated or come from another save. Restore the pair from the same save.")
     tensors, _ = load_tensors(weights, what="weights file")
+    for key, value in tensors.items():
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            n_bad = int((~torch.isfinite(value)).sum())
+            raise ModelFileError(f"{weights} holds {n_bad} NaN or infinite value{'s' if n_bad > 1 else ''} in "
+                                 f"tensor {key!r}; such a model can only output NaN. The file was damaged or saved "
+                                 "from a diverged training run: restore it, or retrain (a lower lr helps).")
     return config, tensors

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields
 from typing import Any
 
+import torch
 from torch import nn
 
 from aekit.errors import ModelFileError
+from aekit.models.blocks import upgrade_uncentred_state
 from aekit.models.conv import ConvAE, ConvSpec
 from aekit.models.dense import DenseAE, DenseSpec
 from aekit.models.recurrent import RecurrentAE, RecurrentSpec
@@ -55,3 +58,32 @@ def spec_from_dict(kind: str, values: dict[str, Any]) -> Any:
 def build(kind: str, spec: Any) -> nn.Module:
     """Instantiate the module registered under ``kind`` (a current or an older name)."""
     return REGISTRY[canonical_kind(kind)][0](spec)
+
+
+def check_state_shapes(make: Callable[[], nn.Module], state: Mapping[str, Any], *, what: str = "the model") -> None:
+    """Refuse saved weights whose names or shapes differ from the module ``make`` builds, before building it.
+
+    ``make`` runs on the meta device, so a config edited to declare a huge layer costs no
+    memory: the shapes are compared, nothing is allocated. ``state`` maps names to anything
+    with a ``shape`` (tensors, or shapes read from a safetensors header).
+    """
+    try:
+        with torch.device("meta"):
+            module = make()
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{what}'s config describes no valid model ({exc}); config.json is corrupt or was "
+                             "edited. Restore it from the same save as its weights, or retrain.") from exc
+    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    saved = {k: tuple(v.shape) for k, v in upgrade_uncentred_state(module, dict(state)).items()}
+    problems = [f"{k}: config implies {expected[k]}, weights hold {saved[k]}"
+                for k in expected if k in saved and expected[k] != saved[k]]
+    missing = [k for k in expected if k not in saved]
+    extra = [k for k in saved if k not in expected]
+    if missing:
+        problems.append(f"missing {', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}")
+    if extra:
+        problems.append(f"unexpected {', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''}")
+    if problems:
+        raise ModelFileError(f"{what}'s config.json does not match its weights ({'; '.join(problems[:3])}): "
+                             "the config was edited or the pair comes from different saves. Restore both from "
+                             "the same save, or retrain.")
