@@ -75,7 +75,8 @@ def detect_run(data: str, out: PathLike | None = None, *, run: PathLike | None =
         The run folder; default ``runs/<data>-detect``. It gets the app's files
         (``scores.csv``, ``score_histogram.png``, ``detect.json``, ...), the fitted detector
         (``config.json`` + ``model.safetensors``: ``aekit detect OUT --data new.csv`` reuses
-        it; ``run.json`` keeps the label column), ``metrics.json`` and ``report.html``.
+        it; ``run.json`` keeps the label column and the columns, so renamed or reordered ones
+        are refused), ``metrics.json`` and ``report.html``.
     run : path, optional
         A run folder with a fitted autoencoder (wrapped) or detector (reused as it is);
         default: the default detector is fitted on ``data``.
@@ -119,7 +120,8 @@ def detect_run(data: str, out: PathLike | None = None, *, run: PathLike | None =
     result = detect(ds.X, model=model, y=y, contamination=contamination, alpha=alpha, fdr=fdr, calibration=cal,
                     window=window, stride=stride, out=folder, overwrite=overwrite, random_state=random_state)
     result.detector.save(folder)
-    write_json(folder / "run.json", {"command": "detect", "data": data, "label_column": label_column})
+    write_json(folder / "run.json", {"command": "detect", "data": data, "label_column": label_column,
+                                     "columns": None if ds.columns is None else list(ds.columns)})
     metrics = {"data": ds.name, "n_samples": result.n_samples, "n_flagged": result.n_flagged,
                "threshold": result.threshold, "alpha": alpha, "fdr": fdr,
                "contamination": None if alpha is not None else result.detector.contamination,
