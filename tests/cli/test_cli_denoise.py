@@ -15,7 +15,8 @@ from tests.cli._app_helpers import one_line_error, result_line, usage_error
 TINY = ["--depth", "2", "--width", "4", "--epochs", "1", "--batch-size", "16", "--device", "cpu", "--quiet"]
 
 
-def test_denoise_trains_on_clean_images_and_measures_beside_the_median_filter(cli, images_npy: Path, tmp_path: Path) -> None:
+def test_denoise_trains_on_clean_images_and_measures_beside_the_median_filter(cli, images_npy: Path,
+                                                                               tmp_path: Path) -> None:
     result = cli("denoise", "--data", images_npy, "--noise", "gaussian", "--noise-level", "0.3", *TINY,
                  "--out", tmp_path / "dn")
     line = result_line(result)

@@ -1,5 +1,6 @@
 """``aekit generate``: new samples, interpolations and latent traversals from a trained run, beside a
-PCA-Gaussian baseline (the work: :func:`aekit.apps.app_runs.generate_run`, over :func:`aekit.apps.generate.generate`)."""
+PCA-Gaussian baseline (the work: :func:`aekit.apps.app_runs.generate_run`, over
+:func:`aekit.apps.generate.generate`)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 Every sub-command lives in its own module (``train.py``, ``demo.py``, ``encode.py``,
 ``reconstruct.py``, ``evaluate.py``, ``reduce.py``, ``visualise.py``, ``classify.py``, ``report.py``,
 ``detect.py``, ``denoise.py``, ``generate.py``, ``compress.py`` (compress and decompress), ``impute.py``,
-``export.py``) and is registered here. Command modules import only typer, rich and torch-free tables at the top; each command
+``export.py``) and is registered here. Command modules import only typer, rich and torch-free tables at the
+top; each command
 imports its apps function when it runs, so ``aekit --help`` does not load torch, matplotlib or scikit-learn. Any error aekit raises on
 purpose (:class:`aekit.errors.AekitError`) or a file the system cannot read or write
 becomes one red line on stderr and exit code 1; ``--debug`` shows the traceback instead.
@@ -18,8 +19,8 @@ import typer
 from typer.core import TyperGroup
 
 from aekit._version import __version__
-from aekit.cli import (classify, compress, demo, denoise, detect, encode, evaluate, export, generate, impute, reconstruct,
-                       reduce, report, train, visualise)
+from aekit.cli import (classify, compress, demo, denoise, detect, encode, evaluate, export, generate, impute,
+                       reconstruct, reduce, report, train, visualise)
 from aekit.cli._console import fail_line, state
 
 
