@@ -2,16 +2,43 @@
 
 A crash, a full disk or an exception half-way leaves either the old file or the new one,
 never a half-written file. An exception also removes the temp file; only a killed process
-can leave one behind (a hidden ``.<name>.<random>.tmp`` beside the target).
+can leave one behind (a hidden ``.<name>.<random>.tmp`` beside the target), and
+:func:`remove_stale_temps` clears those when a run or model folder is written again.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+#: The names :func:`atomic_path` gives its temp files: ``.<target name>.<12 hex digits>.tmp``.
+TEMP_PATTERN = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+
+
+def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temp files killed writes left in ``folder``; return what was removed.
+
+    Call it only where no other write into ``folder`` is under way (a run or model folder
+    about to be written): a temp file in use would be taken from its writer.
+    """
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:  # no folder yet, or unreadable: nothing to clean
+        return removed
+    for entry in entries:
+        if TEMP_PATTERN.match(entry.name) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+            except OSError:
+                continue
+    return removed
 
 
 def _create_temp(folder: Path, name: str) -> Path:

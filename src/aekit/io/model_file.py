@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from aekit._version import __version__
-from aekit.data.files import atomic_write_bytes
+from aekit.data.files import atomic_write_bytes, remove_stale_temps
 from aekit.errors import ModelFileError
 from aekit.io.tensors import load_tensors, save_tensors
 
@@ -54,6 +54,7 @@ def save_model(folder: str | Path, config: dict[str, Any], tensors: dict[str, to
         raise ModelFileError(f"{folder} is a file; save_model needs a folder to write "
                              f"{CONFIG_NAME} and {WEIGHTS_NAME} into.")
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(folder)  # left by a killed earlier save
     weights = folder / WEIGHTS_NAME
     save_tensors(weights, tensors, {"format": FORMAT_NAME, "format_version": FORMAT_VERSION})
     full = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "aekit_version": __version__, **config,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aekit.data.files import atomic_path, atomic_write_bytes
+from aekit.data.files import atomic_path, atomic_write_bytes, remove_stale_temps
 from aekit.errors import InputError
 
 #: Files a run writes and ``create_run_dir(..., overwrite=True)`` removes. Nothing else in
@@ -105,6 +105,7 @@ def create_run_dir(path: str | os.PathLike[str], *, overwrite: bool = False, res
         for name in RUN_FILES:
             (folder / name).unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(folder)  # left by a killed earlier run: nothing else writes here now
     return folder
 
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 from safetensors import safe_open
+from safetensors.torch import load_file
+from safetensors.torch import save as serialise
 
-from aekit.data.files import atomic_path
+from aekit.data.files import atomic_write_bytes
 from aekit.errors import ModelFileError
 
 META_KEY = "aekit"
@@ -20,11 +21,15 @@ META_KEY = "aekit"
 
 def save_tensors(path: str | os.PathLike[str], tensors: dict[str, torch.Tensor],
                  meta: dict[str, Any] | None = None) -> None:
-    """Write tensors (made contiguous, on the CPU) and a JSON-able ``meta`` dict atomically."""
+    """Write tensors (made contiguous, on the CPU) and a JSON-able ``meta`` dict atomically.
+
+    Serialised in memory and written through aekit's own atomic writer, so the file gets
+    the same permissions as every other file (0644 under the usual umask; safetensors'
+    ``save_file`` would leave 0600).
+    """
     flat = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     metadata = {META_KEY: json.dumps(meta or {})}
-    with atomic_path(path) as tmp:
-        save_file(flat, str(tmp), metadata=metadata)
+    atomic_write_bytes(path, serialise(flat, metadata=metadata))
 
 
 def load_tensors(path: str | os.PathLike[str], *, what: str = "file") -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
