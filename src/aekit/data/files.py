@@ -26,7 +26,7 @@ def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
     Call it only where no other write into ``folder`` is under way (a run or model folder
     about to be written): a temp file in use would be taken from its writer.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:  # no folder yet, or unreadable: nothing to clean
