@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator
 
 from aekit.data.checks import check_finite, check_float, check_int, check_is_fitted
 from aekit.errors import InputError, ModelFileError
+from aekit.estimators._base import seeded
 from aekit.estimators._params import TRAINING
 from aekit.estimators._training import check_training_params, train_config
 from aekit.io.aek_format import AekWriter, check_model, model_sha256, open_aek, read_aek
@@ -201,9 +202,7 @@ class ImageCompressor(BaseEstimator):
                                  f"from the one asked for now, {spec}; set warm_start=False to start afresh.")
             module = self.module_
         else:
-            with torch.random.fork_rng(devices=[]):
-                if self.random_state is not None:
-                    torch.manual_seed(self.random_state)
+            with seeded(self.random_state):
                 module = RateDistortionAE(spec)
         train, val = x, None
         if self.validation_fraction:

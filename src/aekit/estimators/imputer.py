@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import asdict
 import math
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,6 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from aekit.data.checks import check_choice, check_float, check_int, check_is_fitted
 from aekit.errors import InputError, ModelFileError
+from aekit.estimators._base import seeded
 from aekit.estimators._params import TRAINING
 from aekit.estimators._training import check_training_params, train_config
 from aekit.io.model_file import save_model
@@ -35,15 +35,6 @@ _SCALES = ("standard", "robust", "minmax")
 #: 1e-3 reached 0.107 in the same 1,500 steps) and epochs ("auto", by steps).
 _AUTO_STEPS = 1500
 _AUTO_MAX_EPOCHS = 1000
-
-
-@contextlib.contextmanager
-def _seeded(seed: int | None) -> Iterator[None]:
-    """Run a block with torch's global RNG seeded, then give the caller's RNG back untouched."""
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
-        yield
 
 
 def _json_value(v: Any) -> Any:
@@ -443,7 +434,7 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         self.spec_ = MaskedMLPSpec(n_features=self.n_model_features_, hidden=tuple(int(w) for w in self.hidden),
                                    activation=self.activation, dropout=float(self.dropout),
                                    linear_skip=bool(self.linear_skip))
-        with _seeded(self.random_state):
+        with seeded(self.random_state):
             self.module_ = MaskedMLP(self.spec_)
         data = np.concatenate([x, m], axis=1)
         val = None
