@@ -41,9 +41,14 @@ class TrainingDivergedError(AekitError, RuntimeError):
     """The training loss became NaN or infinite."""
 
 
+class DiskFullError(AekitError, OSError):
+    """A write ran out of disk space or quota; the file it was to replace is left as it was."""
+
+
 __all__ = [
     "AekitError",
     "DataFileError",
+    "DiskFullError",
     "InputError",
     "InputTypeError",
     "MissingDependencyError",
