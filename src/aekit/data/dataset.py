@@ -25,6 +25,10 @@ class Dataset:
         ``(C, H, W)`` when the samples are images.
     columns : tuple of str or None
         Column names for tables.
+    time_index : np.ndarray or None
+        One time stamp per sample when a table has a time column (``datetime64[ns]``, or
+        numbers for a numeric column named as the time column): strictly increasing. For
+        windows cut from a series, the time stamp of each window's first step.
     """
 
     X: np.ndarray
@@ -32,6 +36,7 @@ class Dataset:
     name: str = "data"
     image_shape: tuple[int, int, int] | None = None
     columns: tuple[str, ...] | None = None
+    time_index: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
