@@ -31,7 +31,8 @@ _ARRAY = (".npy", ".npz")
 
 def load_dataset(source: str | os.PathLike[str], *, split: Literal["train", "test"] = "train",
                  root: str | os.PathLike[str] | None = None, size: int | tuple[int, int] | None = None,
-                 label_column: str | None = None, download: bool = True) -> Dataset:
+                 label_column: str | None = None, time_column: str | None = None,
+                 download: bool = True) -> Dataset:
     """Load a named data set, a data file or a folder.
 
     Parameters
@@ -51,6 +52,9 @@ def load_dataset(source: str | os.PathLike[str], *, split: Literal["train", "tes
         Resize images of an image folder to ``(H, W)``.
     label_column : str, optional
         Label column of a table.
+    time_column : str, optional
+        Time column of a table (default: the one whose values parse as date-times, if any);
+        see :func:`~aekit.data.tables.read_table`.
     download : bool, default=True
         Allow downloading MNIST / Fashion-MNIST.
 
@@ -91,7 +95,7 @@ def load_dataset(source: str | os.PathLike[str], *, split: Literal["train", "tes
     if suffixes and suffixes[-1] in _ARRAY:
         return read_array(path)
     if suffixes and (suffixes[-1] in _TABLE or inner in _TABLE):
-        return read_table(path, label_column=label_column)
+        return read_table(path, label_column=label_column, time_column=time_column)
     if _is_idx_name(path.name):
         return read_idx_pair(path, _labels_beside(path), name=path.name)
     raise InputError(f"cannot tell how to read {path.name!r} from its name. {_accepted()}")

@@ -96,8 +96,9 @@ def read_array(path: str | os.PathLike[str], *, mmap: bool | None = None) -> Dat
     return Dataset(X=X, y=y, name=path.name, image_shape=image_shape)  # type: ignore[arg-type]
 
 
-def read_table(path: str | os.PathLike[str], *, label_column: str | None = None) -> Dataset:
-    """Read a CSV, TSV or Parquet table of numeric features (and an optional label column).
+def read_table(path: str | os.PathLike[str], *, label_column: str | None = None,
+               time_column: str | None = None) -> Dataset:
+    """Read a CSV, TSV or Parquet table of numeric features (and optional label and time columns).
 
     Parameters
     ----------
@@ -109,17 +110,25 @@ def read_table(path: str | os.PathLike[str], *, label_column: str | None = None)
     label_column : str, optional
         A column holding labels: removed from ``X`` and returned as ``y`` (strings are
         numbered in sorted order).
+    time_column : str, optional
+        A column holding the time of each row (NAB's ``timestamp``): removed from ``X`` and
+        returned as ``time_index``. Default: the one non-numeric column whose every value
+        parses as a date-time, if there is one (a numeric column, e.g. Unix seconds, is
+        only taken when named). Time zones are converted to UTC. The rows must be in strictly
+        increasing time order: unsorted or repeated time stamps are refused.
 
     Returns
     -------
     Dataset
-        ``X`` float32 ``(N, n_features)``, ``y`` int64 or None, ``columns`` the feature names.
+        ``X`` float32 ``(N, n_features)``, ``y`` int64 or None, ``columns`` the feature names,
+        ``time_index`` (``datetime64[ns]``, or the numbers of a numeric time column) or None.
 
     Raises
     ------
     InputError
         Non-numeric feature columns (all named), missing values (count, first row and
-        column), an unknown ``label_column``, or no rows.
+        column), an unknown ``label_column`` or ``time_column``, time stamps that are
+        missing, unparsable, out of order or repeated (the first such row named), or no rows.
     DataFileError
         Missing, unreadable or corrupt file.
 
@@ -128,14 +137,146 @@ def read_table(path: str | os.PathLike[str], *, label_column: str | None = None)
     >>> ds = read_table("patients.csv", label_column="outcome")   # doctest: +SKIP
     >>> ds.columns                                               # doctest: +SKIP
     ('age', 'weight', 'pressure')
+    >>> read_table("nyc_taxi.csv").time_index[:1]                 # doctest: +SKIP
+    array(['2014-07-01T00:00:00.000000000'], dtype='datetime64[ns]')
     """
     path = _existing_file(path)
     frame = _read_frame(path)
     if len(frame) == 0:
         raise InputError(f"{path.name} has a header but no rows; a table needs at least one sample.")
+    frame, time_index = take_time_column(frame, path.name, time_column, label_column=label_column)
     X, y, columns = _split_frame(frame, path.name, label_column)
     check_finite(X, what=path.name, columns=columns)
-    return Dataset(X=X, y=y, name=path.name, columns=tuple(columns))
+    return Dataset(X=X, y=y, name=path.name, columns=tuple(columns), time_index=time_index)
+
+
+def take_time_column(frame: "pd.DataFrame", name: str, time_column: str | None = None, *,
+                     label_column: str | None = None,
+                     check_order: bool = True) -> tuple["pd.DataFrame", np.ndarray | None]:
+    """Split a table's time column off: the other columns, and the time stamps (or None).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    name : str
+        The table's name, for messages.
+    time_column : str, optional
+        The column to take. None: the one non-numeric column whose values all parse as
+        date-times (none found: nothing is taken; several: refused, name one).
+    label_column : str, optional
+        Never taken as the time column.
+    check_order : bool, default=True
+        Refuse time stamps that are not strictly increasing.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Without the time column.
+    time_index : ndarray or None
+        ``datetime64[ns]`` (UTC when the stamps carried a zone), or the numbers of a
+        numeric time column.
+    """
+    import pandas as pd
+
+    if time_column is not None:
+        if time_column not in frame.columns:
+            cols = ", ".join(repr(str(c)) for c in frame.columns)
+            raise InputError(f"time_column {time_column!r} is not a column of {name}; its columns are {cols}.")
+        if time_column == label_column:
+            raise InputError(f"{time_column!r} is named both as the label column and as the time column of {name}; "
+                             "a column can be only one of them.")
+        column = str(time_column)
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            stamps = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            _check_stamps(stamps, ~np.isfinite(stamps), values, name, column, check_order)
+            if np.all(stamps == np.round(stamps)):
+                stamps = stamps.astype(np.int64)
+            return frame.drop(columns=[column]), stamps
+        parsed = _parse_datetimes(values)
+    else:
+        found = [(str(c), p) for c in frame.columns if str(c) != label_column
+                 and (p := _datetime_or_none(frame[c])) is not None]
+        if not found:
+            return frame, None
+        if len(found) > 1:
+            listed = ", ".join(repr(c) for c, _ in found)
+            raise InputError(f"{name} has {len(found)} columns of date-times ({listed}); aekit cannot tell which one "
+                             f"is the time of each row. Name it (time_column=... / --time-column {found[0][0]}) and "
+                             "drop or encode the others.")
+        column, parsed = found[0]
+        values = frame[column]
+    stamps = parsed.to_numpy(dtype="datetime64[ns]")
+    _check_stamps(stamps, np.isnat(stamps), values, name, column, check_order)
+    return frame.drop(columns=[column]), stamps
+
+
+def _parse_datetimes(values: "pd.Series") -> "pd.Series":
+    """Date-times of a column (NaT where a value does not parse), zones converted to UTC and dropped."""
+    import warnings
+
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "could not infer format": the values are then parsed one by one
+        try:
+            parsed = pd.to_datetime(values.astype("string"), errors="coerce", utc=True)
+            if parsed.isna().sum() > values.isna().sum():
+                parsed = pd.to_datetime(values.astype("string"), errors="coerce", utc=True, format="mixed")
+        except (ValueError, TypeError, OverflowError):
+            return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+
+
+def _datetime_or_none(values: "pd.Series") -> "pd.Series | None":
+    """The parsed column if it holds date-times (a datetime dtype, or text that all parses as dates), else None."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(values) or isinstance(values.dtype, pd.DatetimeTZDtype):
+        return _parse_datetimes(values)
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    present = values.dropna()
+    if len(present) == 0:
+        return None
+    text = present.astype(str)
+    # Dates have digits and a separator; this keeps words ("red") and bare numbers ("12") out cheaply.
+    if not text.head(20).str.contains(r"\d").all() or not text.head(20).str.contains(r"[-/:T ]").all():
+        return None
+    if _parse_datetimes(present.head(20)).isna().any():
+        return None
+    parsed = _parse_datetimes(values)
+    return parsed if not parsed[values.notna()].isna().any() else None
+
+
+def _check_stamps(stamps: np.ndarray, missing: np.ndarray, values: "pd.Series", name: str, column: str,
+                  check_order: bool) -> None:
+    """Refuse missing, unparsable, out-of-order or repeated time stamps, naming the first."""
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise InputError(f"the time column {column!r} of {name} has {int(missing.sum())} missing or unparsable "
+                         f"time stamps (first at row {row}: {values.iloc[row]!r}). Every row needs its time: fix or "
+                         "drop those rows.")
+    if not check_order or len(stamps) < 2:
+        return
+    step = np.diff(stamps)
+    zero = step == step.dtype.type(0)
+    back = step < step.dtype.type(0)
+    if back.any():
+        row = int(np.flatnonzero(back)[0]) + 1
+        raise InputError(f"the time column {column!r} of {name} is not in time order: row {row} "
+                         f"({values.iloc[row]}) comes after row {row - 1} ({values.iloc[row - 1]}) "
+                         f"({int(back.sum())} step{'s' if back.sum() > 1 else ''} back in all). Sort the rows by time (e.g. "
+                         f"df.sort_values({column!r})) and save the table again.")
+    if zero.any():
+        row = int(np.flatnonzero(zero)[0]) + 1
+        raise InputError(f"the time column {column!r} of {name} repeats time stamps: {values.iloc[row]} is on rows "
+                         f"{row - 1} and {row} ({int(zero.sum())} repeat{'s' if zero.sum() > 1 else ''} in all). One row is one time step: combine "
+                         f"the repeats (e.g. df.groupby({column!r}).mean()) or drop them.")
 
 
 def iter_table_chunks(path: str | os.PathLike[str], chunksize: int = 65536, *,
@@ -173,6 +314,7 @@ def iter_table_chunks(path: str | os.PathLike[str], chunksize: int = 65536, *,
 def _chunks(path: Path, chunksize: int, label_column: str | None) -> Iterator[np.ndarray]:
     start = 0
     for frame in _iter_frames(path, chunksize):
+        frame, _ = take_time_column(frame, path.name, None, label_column=label_column, check_order=False)
         X, _, columns = _split_frame(frame, path.name, label_column)
         bad = ~np.isfinite(X)
         if bad.any():
