@@ -43,15 +43,19 @@ def source_name(data: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "data"
 
 
-def load_input(data: str, *, split: str = "test", label_column: str | None = None) -> Dataset:
-    """The data a command works on: a named set's ``split``, or a whole file or folder."""
+def load_input(data: str, *, split: str = "test", label_column: str | None = None,
+               time_column: str | None = None) -> Dataset:
+    """The data a command works on: a named set's ``split``, or a whole file or folder
+    (a table's time column, named or auto-detected, becomes ``time_index``)."""
     if is_dataset_name(data):
         return load_dataset(data, split=split)  # type: ignore[arg-type]
-    return load_dataset(data, split=split, label_column=label_column)  # type: ignore[arg-type]
+    return load_dataset(data, split=split, label_column=label_column,  # type: ignore[arg-type]
+                        time_column=time_column)
 
 
 def _subset(ds: Dataset, idx: np.ndarray | slice) -> Dataset:
-    return dataclasses.replace(ds, X=ds.X[idx], y=None if ds.y is None else ds.y[idx])
+    return dataclasses.replace(ds, X=ds.X[idx], y=None if ds.y is None else ds.y[idx],
+                               time_index=None if ds.time_index is None else ds.time_index[idx])
 
 
 def load_train_test(data: str, *, label_column: str | None = None) -> tuple[Dataset, Dataset, str]:
@@ -82,19 +86,21 @@ def load_train_test(data: str, *, label_column: str | None = None) -> tuple[Data
     return train, test, how
 
 
-def load_series_train_test(data: str, window: int | None, stride: int, *,
-                           label_column: str | None = None) -> tuple[Dataset, Dataset, str, np.ndarray]:
+def load_series_train_test(data: str, window: int | None, stride: int, *, label_column: str | None = None,
+                           time_column: str | None = None) -> tuple[Dataset, Dataset, str, np.ndarray]:
     """Train and test windows of one time series, the sentence for the split, and the first
     step of every test window.
 
     The last :data:`TEST_FRACTION` of the steps (at least one window) is the test stretch:
     a later stretch of the series, never seen in training. Both stretches are cut into
-    ``window``-step windows ``stride`` apart.
+    ``window``-step windows ``stride`` apart; a table's time column (NAB's ``timestamp``,
+    auto-detected, or ``time_column``) is the time index, and each window's ``time_index``
+    is the time of its first step.
     """
     if window is None:
         raise InputError("--model recurrent needs --window, the steps per window that the series is cut into "
                          "(e.g. --window 50; --stride sets the steps between window starts).")
-    full = load_input(data, label_column=label_column)
+    full = load_input(data, label_column=label_column, time_column=time_column)
     if full.is_image or full.X.ndim != 2:
         raise InputError(f"--model recurrent reads one time series (rows = time steps, columns = channels: a CSV, "
                          f"TSV or Parquet table, or a .npy of shape (T, C)); {full.name} holds "
@@ -109,6 +115,9 @@ def load_series_train_test(data: str, window: int | None, stride: int, *,
     train = dataclasses.replace(full, X=sliding_windows(series[:steps - n_test], window, stride), y=None)
     test = dataclasses.replace(full, X=sliding_windows(series[steps - n_test:], window, stride), y=None)
     first_steps = steps - n_test + stride * np.arange(len(test.X))
+    if full.time_index is not None:  # each window stamped with the time of its first step
+        train = dataclasses.replace(train, time_index=full.time_index[stride * np.arange(len(train.X))])
+        test = dataclasses.replace(test, time_index=full.time_index[first_steps])
     how = (f"the last {n_test} of {steps} time steps held out ({len(test.X)} windows of {window} steps, "
            f"stride {stride})")
     return train, test, how, first_steps
