@@ -78,6 +78,14 @@ def test_compress_images_writes_the_file_figures_and_the_jpeg_row(comp: ImageCom
     assert all(Image.open(p).size[0] > 100 for p in res.figures)
 
 
+def test_compress_images_without_baseline_skips_jpeg(comp: ImageCompressor, tmp_path: Path) -> None:
+    x = _images(20, seed=1)
+    res = compress_images(comp, x, tmp_path / "x.aek", baseline=False)
+    assert res.jpeg_quality == 0 and np.isnan(res.jpeg_bits_per_pixel) and np.isnan(res.jpeg_psnr)
+    assert [p.name for p in res.figures] == ["decoded.png"]
+    assert res.file_bytes == compress_images(comp, x, tmp_path / "y.aek").file_bytes  # the file is the same
+
+
 @pytest.mark.parametrize("fmt", ["png", "npy"])
 def test_decompress_file_writes_images(comp: ImageCompressor, tmp_path: Path, fmt: str) -> None:
     x = _images(12, seed=2)

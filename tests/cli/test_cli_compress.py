@@ -42,6 +42,18 @@ def test_compress_writes_the_file_and_measures_it_beside_jpeg(cli, compressor, t
         assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
 
 
+def test_compress_no_baseline_skips_the_jpeg_line_and_figure(cli, compressor, tmp_path: Path) -> None:
+    model, images = compressor
+    default = result_line(cli("--quiet", "compress", model, "--data", images, "--out", tmp_path / "a" / "x.aek"))
+    assert " vs JPEG q" in default and (tmp_path / "a" / "rate_distortion.png").is_file()
+    result = cli("--quiet", "compress", model, "--data", images, "--out", tmp_path / "b" / "x.aek", "--no-baseline")
+    line = result_line(result)
+    assert re.fullmatch(r"40 images of images\.npy -> .*x\.aek \([\d,]+ bytes\): \d+\.\d{3} bpp / \d+\.\d\d dB PSNR",
+                        line), line
+    assert "JPEG" not in result.stdout and not (tmp_path / "b" / "rate_distortion.png").exists()
+    assert (tmp_path / "b" / "decoded.png").is_file()
+
+
 def test_decompress_gives_back_pngs_or_one_npy(cli, compressor, tmp_path: Path) -> None:
     model, images = compressor
     assert cli("compress", model, "--data", images, "--out", tmp_path / "x.aek").exit_code == 0

@@ -268,9 +268,11 @@ class CompressRun:
     data_name: str
 
 
-def compress_run(run: PathLike, data: str, out: PathLike, *, split: str = "test", n_show: int = 10) -> CompressRun:
+def compress_run(run: PathLike, data: str, out: PathLike, *, split: str = "test", n_show: int = 10,
+                 baseline: bool = True) -> CompressRun:
     """Write the images of ``data`` to the ``.aek`` file ``out`` with the compressor saved in ``run``
-    (:func:`aekit.apps.compress.compress_images`: rate, PSNR, JPEG at the same rate, figures beside ``out``)."""
+    (:func:`aekit.apps.compress.compress_images`: rate, PSNR, JPEG at the same rate unless not ``baseline``,
+    figures beside ``out``)."""
     out = Path(out)
     if out.suffix != ".aek":
         raise InputError(f"--out {out} must end in .aek (the compressed file to write).")
@@ -279,7 +281,7 @@ def compress_run(run: PathLike, data: str, out: PathLike, *, split: str = "test"
     X = np.asarray(ds.X)
     if X.ndim == 4 and X.shape[1] == 1 and compressor.input_ndim_ == 3:
         X = X[:, 0]  # the readers give (N, 1, H, W); a compressor fitted on (N, H, W) decodes to that shape
-    return CompressRun(compress_images(compressor, X, out, n_show=n_show), ds.name)
+    return CompressRun(compress_images(compressor, X, out, n_show=n_show, baseline=baseline), ds.name)
 
 
 __all__ = ["BLIND_RANGE", "CompressRun", "DenoiseRun", "DetectRun", "GenerateRun", "compress_run", "denoise_run",

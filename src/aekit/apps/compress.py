@@ -181,7 +181,8 @@ class CompressResult:
         PSNR (dB, 0-255 scale, all pixels) of the decoded file against the input.
     jpeg_quality, jpeg_bits_per_pixel, jpeg_psnr : int, float, float
         JPEG (mosaics of 10 x 10 images, tables shared) at the quality whose rate is
-        closest to ``bits_per_pixel``.
+        closest to ``bits_per_pixel``; 0, NaN, NaN when the baseline was skipped or
+        could not run (fewer than 10 images, or not 1 or 3 channels).
     encode_seconds, decode_seconds : float
     figures : tuple of Path
         The rate–distortion figure and the originals-vs-decoded grid.
@@ -210,7 +211,7 @@ def _as_uint8(X: ArrayLike) -> np.ndarray:
 
 
 def compress_images(compressor: ImageCompressor, X: ArrayLike, out: str | Path, *,
-                    figures_dir: str | Path | None = None, n_show: int = 10) -> CompressResult:
+                    figures_dir: str | Path | None = None, n_show: int = 10, baseline: bool = True) -> CompressResult:
     """Write images ``X`` to the ``.aek`` file ``out`` and measure it against JPEG.
 
     Parameters
@@ -225,6 +226,9 @@ def compress_images(compressor: ImageCompressor, X: ArrayLike, out: str | Path, 
         Where to write ``rate_distortion.png`` and ``decoded.png``; default: beside ``out``.
     n_show : int, default=10
         Images in the originals-vs-decoded grid.
+    baseline : bool, default=True
+        Encode the images with JPEG too (the rate-distortion figure and the ``jpeg_*``
+        fields); False skips it (``jpeg_quality`` 0, ``jpeg_*`` NaN, no figure).
 
     Returns
     -------
@@ -239,7 +243,7 @@ def compress_images(compressor: ImageCompressor, X: ArrayLike, out: str | Path, 
     t2 = time.perf_counter()
     size = out.stat().st_size
     bpp, quality = bits_per_pixel(size, x), psnr_uint8(x, decoded)
-    curve = jpeg_curve(x) if len(x) >= 10 and (x.ndim == 3 or x.shape[1] in (1, 3)) else []
+    curve = jpeg_curve(x) if baseline and len(x) >= 10 and (x.ndim == 3 or x.shape[1] in (1, 3)) else []
     figs_at = Path(figures_dir) if figures_dir is not None else out.parent
     figures: list[Path] = []
     if curve:
