@@ -64,3 +64,18 @@ def test_images_get_an_inpainting_grid(images, tmp_path):
 def test_unknown_suffix_is_refused(table, tmp_path):
     with pytest.raises(InputError, match=r"impute writes .csv, .parquet, .npy"):
         impute(table[0], AutoencoderImputer(**{**FAST, "epochs": 2}), out=tmp_path / "x.xlsx")
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"out": "x.xlsx"}, r"impute writes .csv, .parquet, .npy"),
+    ({"figure": "x.jpg"}, r"the figure is a PNG"),
+    ({"truth": np.zeros((3, 6))}, r"truth has shape \(3, 6\) but the data has \(200, 6\)"),
+    ({"truth": pd.DataFrame(np.zeros((200, 6)), columns=list("abcdeg"))}, r"truth's columns"),
+])
+def test_bad_arguments_are_refused_before_training(table, tmp_path, monkeypatch, bad, match):
+    def boom(*args, **kwargs):
+        raise AssertionError("fit was called before the arguments were checked")
+    monkeypatch.setattr(AutoencoderImputer, "fit", boom)
+    kwargs = {k: tmp_path / v if isinstance(v, str) else v for k, v in bad.items()}
+    with pytest.raises(InputError, match=match):
+        impute(table[0], AutoencoderImputer(**FAST), **kwargs)

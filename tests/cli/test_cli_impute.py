@@ -65,7 +65,29 @@ def test_impute_refuses_a_missing_table_and_a_bad_width(cli, holes, tmp_path: Pa
     assert "not a whole number >= 1" in usage_error(cli("impute", "--data", data, "--hidden", "8,x"))
 
 
-def test_impute_refuses_an_output_suffix_it_cannot_write(cli, holes, tmp_path: Path) -> None:
+@pytest.fixture
+def no_training(monkeypatch):
+    """Any fit fails loudly: the refusals below must come before training."""
+    def boom(*args, **kwargs):
+        raise AssertionError("fit was called before the arguments were checked")
+    monkeypatch.setattr(aekit.AutoencoderImputer, "fit", boom)
+
+
+def test_impute_refuses_an_output_suffix_it_cannot_write(cli, holes, tmp_path: Path, no_training) -> None:
     data, _ = holes
     message = one_line_error(cli("impute", "--data", data, *TINY, "--out", tmp_path / "filled.xlsx"))
     assert ".xlsx" in message and ".csv" in message
+    assert not (tmp_path / "filled.xlsx").exists()
+
+
+def test_impute_checks_every_flag_before_training(cli, holes, tmp_path: Path, no_training) -> None:
+    data, truth = holes
+    assert "the figure is a PNG" in one_line_error(
+        cli("impute", "--data", data, *TINY, "--figure", tmp_path / "f.jpg"))
+    (tmp_path / "afile").write_text("x")
+    assert "is a file" in one_line_error(cli("impute", "--data", data, *TINY, "--save-model", tmp_path / "afile"))
+    short = pd.read_csv(truth).iloc[:-1]
+    short.to_csv(tmp_path / "short.csv", index=False)
+    assert "truth has shape (59, 5)" in one_line_error(
+        cli("impute", "--data", data, *TINY, "--truth", tmp_path / "short.csv"))
+    assert "RUN" in one_line_error(cli("impute", tmp_path, "--data", data, "--epochs", "3"))

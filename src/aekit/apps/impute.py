@@ -102,12 +102,30 @@ def read_data(path: str | os.PathLike[str]) -> pd.DataFrame | np.ndarray:
     return np.load(p, allow_pickle=False)
 
 
-def write_data(data: pd.DataFrame | np.ndarray, path: str | os.PathLike[str]) -> Path:
-    """Write a filled table by suffix (CSV, Parquet or ``.npy``), atomically."""
+def check_out(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path if impute can write a table there (by suffix), else an InputError."""
     p = Path(path)
     if p.suffix not in _SUFFIXES:
         raise InputError(f"out={p} has suffix {p.suffix!r}; impute writes {', '.join(_SUFFIXES)}. "
                          "Pick one of those suffixes.")
+    if p.is_dir():
+        raise InputError(f"out={p} is a folder; pass a file name such as {p / 'filled.csv'}.")
+    return p
+
+
+def check_figure(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path if it names a PNG file, else an InputError (figures are written as PNG)."""
+    p = Path(path)
+    if p.suffix.lower() != ".png":
+        raise InputError(f"figure={p} has suffix {p.suffix!r}; the figure is a PNG. Name it {p.with_suffix('.png')}.")
+    if p.is_dir():
+        raise InputError(f"figure={p} is a folder; pass a file name such as {p / 'missing.png'}.")
+    return p
+
+
+def write_data(data: pd.DataFrame | np.ndarray, path: str | os.PathLike[str]) -> Path:
+    """Write a filled table by suffix (CSV, Parquet or ``.npy``), atomically."""
+    p = check_out(path)
     with atomic_path(p) as tmp:
         if p.suffix == ".npy":
             with open(tmp, "wb") as f:
@@ -141,6 +159,17 @@ def scaled_rmse(truth: np.ndarray, filled: np.ndarray, missing: np.ndarray) -> f
     span = np.where(hi > lo, hi - lo, 1.0)
     err = ((filled - truth) / span)[missing]
     return float(np.sqrt(np.mean(err ** 2))) if err.size else float("nan")
+
+
+def _check_truth(data: Any, truth: Any) -> None:
+    """Refuse a truth that is not the complete version of ``data`` (shape, numeric columns)."""
+    shape_d, shape_t = np.shape(data), np.shape(truth)
+    if tuple(shape_d) != tuple(shape_t):
+        raise InputError(f"truth has shape {tuple(shape_t)} but the data has {tuple(shape_d)}; pass the complete "
+                         "version of exactly this data (same rows and columns).")
+    if isinstance(data, pd.DataFrame) and isinstance(truth, pd.DataFrame) and list(data.columns) != list(truth.columns):
+        raise InputError(f"truth's columns {list(truth.columns)[:10]} differ from the data's "
+                         f"{list(data.columns)[:10]}; pass the complete version of exactly this table.")
 
 
 def _baseline(values: np.ndarray, random_state: int | None) -> np.ndarray:
@@ -200,11 +229,18 @@ def impute(data: ArrayLike | pd.DataFrame | str | os.PathLike[str], imputer: Aut
     >>> result.summary()  # doctest: +SKIP
     '40 missing entries filled in 200 rows; RMSE (min-max scaled) ...'
     """
-    if isinstance(data, (str, os.PathLike)):
-        data = read_data(data)
+    # Every cheap check first: a wrong suffix or truth must not cost a training run.
+    if out is not None:
+        check_out(out)
+    if figure is not None:
+        check_figure(figure)
     if imputer is not None and not isinstance(imputer, AutoencoderImputer):
         raise InputError(f"imputer must be an AutoencoderImputer (fitted or not), got {type(imputer).__name__}. "
                          "Load a saved one with aekit.load(folder).")
+    if isinstance(data, (str, os.PathLike)):
+        data = read_data(data)
+    if truth is not None:
+        _check_truth(data, truth)
     est = imputer if imputer is not None else AutoencoderImputer(random_state=random_state)
     t0 = time.perf_counter()
     fitting = not hasattr(est, "module_")

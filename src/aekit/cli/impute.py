@@ -55,18 +55,28 @@ def impute(
         aekit impute --data train.parquet --out filled.parquet --save-model runs/imputer
         aekit impute runs/imputer --data tomorrow.csv --out tomorrow-filled.csv
     """
+    from aekit.apps.impute import check_figure, check_out, read_data
     from aekit.apps.impute import impute as impute_table
-    from aekit.apps.impute import read_data
+    from aekit.errors import InputError
     from aekit.estimators import load
     from aekit.estimators.imputer import AutoencoderImputer
 
+    # Every flag is checked before loading or training anything.
+    check_out(out)
+    figure = check_figure(figure if figure is not None else out.with_suffix(".png"))
+    if save_model is not None and save_model.exists() and not save_model.is_dir():
+        raise InputError(f"--save-model {save_model} is a file; pass a folder for the imputer's files.")
+    if run is not None and (epochs is not None or hidden is not None):
+        given = " and ".join(f for f, v in (("--epochs", epochs), ("--hidden", hidden)) if v is not None)
+        raise InputError(f"{given} shape an imputer fitted here, but RUN ({run}) is already fitted and is used as "
+                         "it is. Drop RUN to fit a new imputer, or drop " + given + ".")
     if run is not None:
         imputer = load(run)
     else:
         options: dict[str, Any] = {k: v for k, v in (("epochs", epochs), ("hidden", hidden)) if v is not None}
         imputer = AutoencoderImputer(random_state=random_state, **options)
     result = impute_table(str(data), imputer, truth=None if truth is None else read_data(truth), out=out,
-                          figure=figure if figure is not None else out.with_suffix(".png"), baseline=baseline,
+                          figure=figure, baseline=baseline,
                           random_state=random_state)
     if save_model is not None:
         result.imputer.save(save_model)
