@@ -108,3 +108,34 @@ def test_bad_noise_settings_are_refused(kind, level, match):
         check_noise(kind, level)
     with pytest.raises(InputError):
         add_noise(np.zeros((2, 2)), kind, level)
+
+
+@pytest.mark.parametrize("shape", [(6, 1, 10, 10), (6, 10, 10), (6, 100), (6, 3, 10, 10)])
+def test_blocks_hide_one_rectangle_of_the_right_size_per_image(shape):
+    x = torch.ones(shape)
+    torch.manual_seed(0)
+    out = Corruption("blocks", 0.25)(x)  # sqrt(0.25) = half of each side: 5 x 5 of 10 x 10
+    assert out.shape == x.shape
+    per_image = (out == 0).reshape(6, -1).sum(1)
+    channels = shape[1] if len(shape) == 4 else 1
+    assert per_image.tolist() == [25 * channels] * 6
+    zeros = (out.reshape(6, channels, 10, 10)[:, 0] == 0)
+    rows, cols = zeros.any(2).sum(1), zeros.any(1).sum(1)  # a 5 x 5 rectangle: 5 rows and 5 columns touched
+    assert rows.tolist() == [5] * 6 and cols.tolist() == [5] * 6
+    places = {tuple(torch.nonzero(z)[0].tolist()) for z in zeros}
+    assert len(places) > 1  # a random place per image
+    np_out = add_noise(np.ones(shape, np.float32), "blocks", 0.25, random_state=0)
+    assert ((np_out == 0).reshape(6, -1).sum(1) == 25 * channels).all()
+    assert np.array_equal(np_out, add_noise(np.ones(shape, np.float32), "blocks", 0.25, random_state=0))
+
+
+def test_blocks_at_zero_and_one_and_refused_on_non_images():
+    x = torch.rand(3, 1, 7, 9)
+    assert torch.equal(Corruption("blocks", 0.0)(x), x)
+    assert (Corruption("blocks", 1.0)(x) == 0).all()
+    with pytest.raises(InputError, match=r"noise='blocks'.*images.*got shape \(3, 10\).*noise='mask'"):
+        Corruption("blocks", 0.2)(torch.rand(3, 10))
+    with pytest.raises(InputError, match=r"noise_level must be the fraction of each image to hide, in \[0, 1\]"):
+        add_noise(np.zeros((2, 4, 4)), "blocks", 1.5)
+    with pytest.raises(InputError, match=r"must be one of 'gaussian', 'mask', 'salt_pepper'; got 'blocks'"):
+        check_noise("blocks", 0.2)  # the estimators' noise= takes the three that apply to any data

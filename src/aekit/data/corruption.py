@@ -4,13 +4,20 @@
 composing robust features with denoising autoencoders") sees a corrupted copy
 ``x̃ ~ q(x̃ | x)`` and is trained to reconstruct the *clean* ``x``. Because the clean target
 cannot be copied from the input, even an overcomplete model has to learn the structure of
-the data. Three corruptions are provided, each applicable to every architecture:
+the data. Three corruptions are provided for every architecture (:data:`NOISES`):
 
 - ``"gaussian"``: ``x̃ = clip(x + factor · ε, low, high)`` with ``ε ~ N(0, 1)``; the
   clipping keeps the input in the data range ([0, 1] for data in [0, 1]).
 - ``"mask"`` (masking noise): each input value is set to 0 with probability ``p``.
 - ``"salt_pepper"``: each input value is set, with probability ``p``, to ``low`` or
   ``high`` (the data minimum or maximum), each with probability ``p / 2``.
+
+and one more for images (:data:`IMAGE_NOISES`, what :mod:`aekit.apps.denoise` trains for):
+
+- ``"blocks"`` (block masking): one rectangle per image, ``round(√p·H) × round(√p·W)``
+  pixels at a uniformly random place, set to 0 in every channel, so a fraction of about
+  ``p`` of the image is hidden (occlusion, as in inpainting). Images are ``(B, C, H, W)``
+  or ``(B, H, W)``; flat rows ``(B, D)`` are read as square one-channel images.
 
 The torch functions corrupt a batch with fresh noise on every call, drawn from torch's
 global random-number generator (on the batch's device); the trainer seeds and forks that
@@ -32,21 +39,26 @@ from torch import Tensor
 
 from aekit.errors import InputError
 
+#: Corruptions for any input (the estimators' ``noise=``).
 NOISES: tuple[str, ...] = ("gaussian", "mask", "salt_pepper")
+#: Corruptions for images: :data:`NOISES` and block masking.
+IMAGE_NOISES: tuple[str, ...] = (*NOISES, "blocks")
 
 
-def check_noise(kind: str, level: float, *, names: tuple[str, str] = ("noise", "noise_level")) -> None:
-    """Refuse an unknown corruption or a level it cannot use (probabilities must lie in [0, 1])."""
+def check_noise(kind: str, level: float, *, names: tuple[str, str] = ("noise", "noise_level"),
+                kinds: tuple[str, ...] = NOISES) -> None:
+    """Refuse an unknown corruption (not in ``kinds``) or a level it cannot use (probabilities and the
+    blocks' area fraction must lie in [0, 1])."""
     kind_name, level_name = names
-    if kind not in NOISES:
-        raise InputError(f"{kind_name} must be one of {', '.join(map(repr, NOISES))}; got {kind!r}.")
+    if kind not in kinds:
+        raise InputError(f"{kind_name} must be one of {', '.join(map(repr, kinds))}; got {kind!r}.")
     ok = isinstance(level, (int, float, np.integer, np.floating)) and not isinstance(level, bool) \
         and bool(np.isfinite(level)) and level >= 0
     if ok and kind != "gaussian":
         ok = level <= 1
     if not ok:
-        allowed = "a finite number >= 0 (the noise standard deviation factor)" if kind == "gaussian" \
-            else "a probability in [0, 1]"
+        allowed = {"gaussian": "a finite number >= 0 (the noise standard deviation factor)",
+                   "blocks": "the fraction of each image to hide, in [0, 1]"}.get(kind, "a probability in [0, 1]")
         raise InputError(f"{level_name} must be {allowed} for {kind_name}={kind!r}, got {level!r}.")
 
 
@@ -82,13 +94,49 @@ def salt_pepper_noise(x: Tensor, p: float, low: float = 0.0, high: float = 1.0) 
     return torch.where((u >= p / 2) & (u < p), torch.full_like(x, high), out)
 
 
+def _image_view_shape(shape: tuple[int, ...], what: str = "x") -> tuple[int, int, int, int]:
+    """``(B, C, H, W)`` that a batch of this shape is read as for block masking."""
+    if len(shape) == 4:
+        return shape  # type: ignore[return-value]
+    if len(shape) == 3:
+        return (shape[0], 1, shape[1], shape[2])
+    if len(shape) == 2:
+        side = int(round(shape[1] ** 0.5))
+        if side * side == shape[1]:
+            return (shape[0], 1, side, side)
+    raise InputError(f"noise='blocks' hides rectangles of images: {what} must be images (B, H, W) or (B, C, H, W), or "
+                     f"flat rows of square one-channel images, got shape {tuple(shape)}. Use noise='mask' for "
+                     "other data.")
+
+
+def _block_size(p: float, h: int, w: int) -> tuple[int, int]:
+    side = float(np.sqrt(p))
+    return min(h, int(round(side * h))), min(w, int(round(side * w)))
+
+
+def block_noise(x: Tensor, p: float) -> Tensor:
+    """One ``round(√p·H) × round(√p·W)`` rectangle per image set to 0, at a random place.
+
+    Shape:
+        - x: ``(B, C, H, W)``, ``(B, H, W)`` or ``(B, D)`` with D a square -> same shape
+    """
+    b, _, h, w = _image_view_shape(tuple(x.shape))
+    bh, bw = _block_size(p, h, w)
+    top = (torch.rand(b, device=x.device) * (h - bh + 1)).long().clamp_(max=h - bh)[:, None]  # (B, 1)
+    left = (torch.rand(b, device=x.device) * (w - bw + 1)).long().clamp_(max=w - bw)[:, None]
+    rows, cols = torch.arange(h, device=x.device)[None], torch.arange(w, device=x.device)[None]  # (1, H), (1, W)
+    inside = ((rows >= top) & (rows < top + bh))[:, :, None] & ((cols >= left) & (cols < left + bw))[:, None, :]
+    return x.reshape(b, -1, h, w).masked_fill(inside[:, None], 0.0).reshape(x.shape)  # (B, H, W) mask per channel
+
+
 @dataclass(frozen=True)
 class Corruption:
     """A corruption as the ``x -> x̃`` callable that the objective's ``corrupt`` hook takes.
 
     Args:
-        kind: "gaussian", "mask" or "salt_pepper".
-        level: the Gaussian factor, or the probability ``p`` for mask and salt-and-pepper.
+        kind: "gaussian", "mask", "salt_pepper" or "blocks" (images only).
+        level: the Gaussian factor, the probability ``p`` for mask and salt-and-pepper, or
+            the fraction of each image a block hides.
         low, high: the data range: Gaussian noise is clipped to it and salt-and-pepper
             sets values to its ends (see :func:`data_range`).
 
@@ -104,7 +152,7 @@ class Corruption:
     high: float = 1.0
 
     def __post_init__(self) -> None:
-        check_noise(self.kind, self.level, names=("kind", "level"))
+        check_noise(self.kind, self.level, names=("kind", "level"), kinds=IMAGE_NOISES)
         if not self.low <= self.high:
             raise InputError(f"low must not exceed high, got low={self.low}, high={self.high}.")
 
@@ -113,6 +161,8 @@ class Corruption:
             return gaussian_noise(x, self.level, self.low, self.high)
         if self.kind == "mask":
             return masking_noise(x, self.level)
+        if self.kind == "blocks":
+            return block_noise(x, self.level)
         return salt_pepper_noise(x, self.level, self.low, self.high)
 
 
@@ -124,9 +174,11 @@ def add_noise(X: ArrayLike, noise: str, level: float, *, value_range: tuple[floa
     Parameters
     ----------
     X : array-like of any shape
-    noise : {"gaussian", "mask", "salt_pepper"}
+        For "blocks": images ``(N, H, W)``, ``(N, C, H, W)`` or flat square rows ``(N, D)``.
+    noise : {"gaussian", "mask", "salt_pepper", "blocks"}
     level : float
-        Gaussian factor (standard deviation of the added noise), or the probability ``p``.
+        Gaussian factor (standard deviation of the added noise), the probability ``p``, or
+        the fraction of each image one block hides ("blocks").
     value_range : (low, high), optional
         Where Gaussian noise is clipped and what salt-and-pepper writes. Default: (0, 1)
         for X inside [0, 1], else X's own (min, max).
@@ -143,13 +195,20 @@ def add_noise(X: ArrayLike, noise: str, level: float, *, value_range: tuple[floa
     >>> noisy.tolist()
     [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     """
-    check_noise(noise, level)
+    check_noise(noise, level, kinds=IMAGE_NOISES)
     arr = np.asarray(X)
     arr = arr if arr.dtype.kind == "f" else arr.astype(np.float32)
     low, high = data_range(arr) if value_range is None else value_range
     rng = np.random.default_rng(random_state)
     if noise == "gaussian":
         return np.clip(arr + level * rng.standard_normal(arr.shape), low, high).astype(arr.dtype)
+    if noise == "blocks":
+        b, c, h, w = _image_view_shape(arr.shape, what="X")
+        bh, bw = _block_size(level, h, w)
+        out = arr.reshape(b, c, h, w).copy()
+        for i, (top, left) in enumerate(zip(rng.integers(0, h - bh + 1, b), rng.integers(0, w - bw + 1, b))):
+            out[i, :, top:top + bh, left:left + bw] = 0.0
+        return out.reshape(arr.shape)
     u = rng.random(arr.shape)
     if noise == "mask":
         return np.where(u < level, 0.0, arr).astype(arr.dtype)
@@ -157,5 +216,5 @@ def add_noise(X: ArrayLike, noise: str, level: float, *, value_range: tuple[floa
     return np.where((u >= level / 2) & (u < level), high, out).astype(arr.dtype)
 
 
-__all__ = ["NOISES", "Corruption", "add_noise", "check_noise", "data_range", "gaussian_noise", "masking_noise",
-           "salt_pepper_noise"]
+__all__ = ["IMAGE_NOISES", "NOISES", "Corruption", "add_noise", "block_noise", "check_noise", "data_range",
+           "gaussian_noise", "masking_noise", "salt_pepper_noise"]
