@@ -67,6 +67,30 @@ def test_float_images_of_odd_size_come_back_as_float(comp: ImageCompressor) -> N
     assert np.all((out >= 0) & (out <= 1))
 
 
+def test_decompress_gives_back_the_rank_that_was_compressed(comp: ImageCompressor, X: np.ndarray) -> None:
+    # fitted on (N, H, W); the same images as (N, 1, H, W) come back as (N, 1, H, W), and the reverse
+    with_axis = X[:6, None]
+    out = comp.decompress(comp.compress(with_axis))
+    assert out.shape == (6, 1, 12, 12)
+    np.testing.assert_array_equal(out[:, 0], comp.decompress(comp.compress(X[:6])))
+    four = ImageCompressor(0.01, random_state=0, **{**TINY, "epochs": 1}).fit(X[:, None])
+    assert four.decompress(four.compress(X[:3])).shape == (3, 12, 12)
+    assert four.decompress(four.compress(X[:3, None])).shape == (3, 1, 12, 12)
+
+
+def test_a_file_without_the_rank_byte_decodes_in_the_fitted_rank(comp: ImageCompressor, X: np.ndarray) -> None:
+    import struct
+    import zlib
+
+    from aekit.io.aek_format import HEADER_SIZE
+
+    data = bytearray(comp.compress(X[:4, None]))
+    assert data[45] == 4
+    data[45] = 0  # as written before the byte held the rank
+    data[HEADER_SIZE - 4: HEADER_SIZE] = struct.pack("<I", zlib.crc32(bytes(data[:HEADER_SIZE - 4])))
+    assert comp.decompress(bytes(data)).shape == (4, 12, 12)  # comp was fitted on (N, H, W)
+
+
 def test_training_lowers_the_loss_and_more_lambda_means_fewer_bits(X: np.ndarray) -> None:
     fast = {**TINY, "epochs": 5, "batch_size": 8}
     low = ImageCompressor(1e-4, random_state=0, **fast).fit(X)

@@ -46,6 +46,22 @@ def test_layout_matches_the_documented_offsets() -> None:
     assert data[HEADER_SIZE:HEADER_SIZE + 2] == b"\x00\x03"  # LEB128 lengths: 0, then 3
 
 
+def test_the_rank_of_the_compressed_array_is_recorded_and_checked() -> None:
+    header = read_aek(_container())[0]
+    assert header.ndim == 4 and _container()[45] == 4
+    buf = io.BytesIO()
+    writer = AekWriter(buf, model_sha256=SHA, dtype="uint8", shape=(1, 28, 28), ndim=3)
+    writer.finish()
+    assert read_aek(buf.getvalue())[0].ndim == 3
+    with pytest.raises(InputError, match="ndim must be 4, or 3"):
+        AekWriter(io.BytesIO(), model_sha256=SHA, dtype="uint8", shape=(3, 28, 28), ndim=3)
+    data = bytearray(_container())
+    data[45] = 7
+    data[HEADER_SIZE - 4: HEADER_SIZE] = struct.pack("<I", zlib.crc32(bytes(data[:HEADER_SIZE - 4])))
+    with pytest.raises(DataFileError, match="rank 7"):
+        read_aek(bytes(data))
+
+
 def test_streaming_file_write_is_atomic(tmp_path: Path) -> None:
     path = tmp_path / "x.aek"
     with open_aek(path, model_sha256=SHA, dtype="float32", shape=(3, 5, 7)) as out:

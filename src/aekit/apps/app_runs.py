@@ -43,7 +43,25 @@ def _report(folder: Path, metrics: dict[str, Any], write_report: ReportWriter | 
     return write_report(folder) if write_report is not None else None
 
 
-def _data(data: str, *, split: str, label_column: str | None = None, info: dict[str, Any] | None = None) -> Any:
+def _data(data: str, *, split: str, label_column: str | None = None, info: dict[str, Any] | None = None,
+          time_column: str | None = None) -> Any:
+    if time_column is not None:  # a named time column: read here, as input_for_run reads the rest
+        from aekit.data.splits import load_input
+
+        info = info or {}
+        try:
+            ds = load_input(data, split=split, label_column=label_column or info.get("label_column"),
+                            time_column=time_column)
+        except InputError:
+            if label_column is not None or not info.get("label_column"):
+                raise
+            ds = load_input(data, split=split, time_column=time_column)  # new data without the label column
+        fitted = info.get("columns")
+        if isinstance(fitted, list) and ds.columns is not None:
+            from aekit.data.checks import check_feature_names
+
+            check_feature_names(fitted, list(ds.columns), what=ds.name, owner="this run's model")
+        return ds
     return input_for_run(info or {}, data, split=split, label_column=label_column)
 
 
@@ -62,6 +80,7 @@ class DetectRun:
 def detect_run(data: str, out: PathLike | None = None, *, run: PathLike | None = None, contamination: float = 0.05,
                alpha: float | None = None, fdr: bool = False, calibration: str | None = None,
                label_column: str | None = None, split: str = "test", window: int | None = None, stride: int = 1,
+               time_column: str | None = None, baseline: bool = True,
                n_estimators: int | None = None, epochs: int | None = None, overwrite: bool = False,
                random_state: int | None = 0,
                write_report: ReportWriter | None = None) -> DetectRun:
@@ -80,8 +99,12 @@ def detect_run(data: str, out: PathLike | None = None, *, run: PathLike | None =
     run : path, optional
         A run folder with a fitted autoencoder (wrapped) or detector (reused as it is);
         default: the default detector is fitted on ``data``.
-    contamination, alpha, fdr, window, stride, random_state
+    contamination, alpha, fdr, window, stride, baseline, random_state
         As :func:`aekit.apps.detect.detect`.
+    time_column : str, optional
+        The time column of a table (default: the one that parses as date-times, if any; a
+        run's recorded one): ``data`` is then one series, scored over windows (``window``,
+        default :func:`aekit.apps.detect.default_window`), with events in time stamps.
     n_estimators, epochs : int, optional
         Of the detector fitted here without ``run`` (default: the
         :class:`~aekit.estimators.detector.AnomalyDetector` defaults).
@@ -107,7 +130,8 @@ def detect_run(data: str, out: PathLike | None = None, *, run: PathLike | None =
             sizes["n_estimators"] = n_estimators
         model = AnomalyDetector(contamination=contamination, window=window, stride=stride, random_state=random_state,
                                 **sizes)
-    ds = _data(data, split=split, label_column=label_column, info=info)
+    time_column = time_column or info.get("time_column")
+    ds = _data(data, split=split, label_column=label_column, info=info, time_column=time_column)
     label_column = label_column or info.get("label_column")
     y = ds.y
     if y is not None and not np.isin(np.asarray(y), (0, 1)).all():
@@ -115,12 +139,16 @@ def detect_run(data: str, out: PathLike | None = None, *, run: PathLike | None =
             raise InputError(f"the label column {label_column!r} of {ds.name} must hold 0 (normal) and 1 (anomaly), "
                              f"got values such as {sorted(set(np.asarray(y).ravel().tolist()))[:5]}.")
         y = None  # class labels (a named data set, an .npz): not anomaly labels
-    cal = None if calibration is None else _data(calibration, split=split, label_column=label_column).X
+    cal_ds = None if calibration is None else _data(calibration, split=split, label_column=label_column,
+                                                    time_column=time_column)
+    cal = None if cal_ds is None else cal_ds.X
     folder = Path(out) if out is not None else Path("runs") / f"{source_name(data)}-detect"
     result = detect(ds.X, model=model, y=y, contamination=contamination, alpha=alpha, fdr=fdr, calibration=cal,
-                    window=window, stride=stride, out=folder, overwrite=overwrite, random_state=random_state)
+                    window=window, stride=stride, time_index=ds.time_index, baseline=baseline, out=folder,
+                    overwrite=overwrite, random_state=random_state)
     result.detector.save(folder)
     write_json(folder / "run.json", {"command": "detect", "data": data, "label_column": label_column,
+                                     "time_column": time_column,
                                      "columns": None if ds.columns is None else list(ds.columns)})
     metrics = {"data": ds.name, "n_samples": result.n_samples, "n_flagged": result.n_flagged,
                "threshold": result.threshold, "alpha": alpha, "fdr": fdr,
@@ -280,7 +308,7 @@ def compress_run(run: PathLike, data: str, out: PathLike, *, split: str = "test"
     ds = _data(data, split=split)
     X = np.asarray(ds.X)
     if X.ndim == 4 and X.shape[1] == 1 and compressor.input_ndim_ == 3:
-        X = X[:, 0]  # the readers give (N, 1, H, W); a compressor fitted on (N, H, W) decodes to that shape
+        X = X[:, 0]  # the readers give (N, 1, H, W); images of a compressor fitted on (N, H, W) are stored so
     return CompressRun(compress_images(compressor, X, out, n_show=n_show, baseline=baseline), ds.name)
 
 

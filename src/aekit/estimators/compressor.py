@@ -228,18 +228,18 @@ class ImageCompressor(BaseEstimator):
         tensors.update({f"tables.{k}": v for k, v in self.tables_.to_tensors().items()})
         return tensors
 
-    def _check_input(self, X: ArrayLike) -> tuple[np.ndarray, str]:
+    def _check_input(self, X: ArrayLike) -> tuple[np.ndarray, str, int]:
         check_is_fitted(self)
-        x, dtype, _ = _images(X)
+        x, dtype, ndim = _images(X)
         if x.shape[1] != self.n_channels_in_:
             raise InputError(f"X has {x.shape[1]} channel(s) but this ImageCompressor was fitted on "
                              f"{self.n_channels_in_}; pass (N, {self.n_channels_in_}, H, W) images.")
-        return x, dtype
+        return x, dtype, ndim
 
     @torch.no_grad()
     def latents(self, X: ArrayLike) -> np.ndarray:
         """The rounded latents the coder writes, int32 ``(N, M, h, w)``."""
-        x, _ = self._check_input(X)
+        x, _, _ = self._check_input(X)
         return np.concatenate(list(self._latent_batches(x)))
 
     def _latent_batches(self, x: np.ndarray) -> Iterator[np.ndarray]:
@@ -267,9 +267,9 @@ class ImageCompressor(BaseEstimator):
         -------
         bytes
         """
-        x, dtype = self._check_input(X)
+        x, dtype, ndim = self._check_input(X)
         buf = io.BytesIO()
-        writer = AekWriter(buf, model_sha256=self.model_sha256_, dtype=dtype, shape=x.shape[1:])
+        writer = AekWriter(buf, model_sha256=self.model_sha256_, dtype=dtype, shape=x.shape[1:], ndim=ndim)
         for record in self._records(x):
             writer.write(record)
         writer.finish()
@@ -277,8 +277,8 @@ class ImageCompressor(BaseEstimator):
 
     def compress_file(self, X: ArrayLike, path: str | Path) -> Path:
         """Write images ``X`` to the ``.aek`` file ``path`` (streamed, atomic); return the path."""
-        x, dtype = self._check_input(X)
-        with open_aek(path, model_sha256=self.model_sha256_, dtype=dtype, shape=x.shape[1:]) as out:
+        x, dtype, ndim = self._check_input(X)
+        with open_aek(path, model_sha256=self.model_sha256_, dtype=dtype, shape=x.shape[1:], ndim=ndim) as out:
             for record in self._records(x):
                 out.write(record)
         return Path(path)
@@ -296,8 +296,9 @@ class ImageCompressor(BaseEstimator):
         Returns
         -------
         ndarray
-            ``(N, H, W)`` if the model was fitted on ``(N, H, W)`` single-channel images, else
-            ``(N, C, H, W)``; uint8 or float as the compressed images were.
+            The shape and dtype of the images that were compressed: ``(N, H, W)`` or
+            ``(N, C, H, W)``, uint8 or float. (Files from before the ``.aek`` header
+            recorded the rank come back in the rank the model was fitted on.)
 
         Raises
         ------
@@ -323,8 +324,8 @@ class ImageCompressor(BaseEstimator):
             x_hat = np.clip(np.rint(x_hat * 255.0), 0, 255).astype(np.uint8)
         else:
             x_hat = x_hat.astype(header.dtype)
-        if c == 1 and self.input_ndim_ == 3:
-            x_hat = x_hat[:, 0]
+        if c == 1 and (header.ndim or self.input_ndim_) == 3:
+            x_hat = x_hat[:, 0]  # (N, 1, H, W) -> (N, H, W), as compressed
         return (x_hat, q) if return_latents else x_hat
 
     # ------------------------------------------------------------------ persistence

@@ -9,7 +9,11 @@ Layout, format version 1 (all integers little-endian)::
         10     2  flags (uint16) = 0, reserved
         12    32  SHA-256 of the model that wrote the file (raw digest)
         44     1  dtype of the images: 1 = uint8 (0-255), 2 = float32, 3 = float64 ([0, 1])
-        45     1  reserved = 0
+        45     1  rank of the array that was compressed: 3 = (N, H, W) (C = 1, no channel
+                  axis), 4 = (N, C, H, W); 0 = not recorded (files written before the
+                  byte was used, when it was reserved = 0: decoders use the rank the
+                  model was fitted on). Readers that predate it ignore it, so the
+                  format version stays 1.
         46     2  channels C (uint16)
         48     4  height H (uint32)
         52     4  width W (uint32)
@@ -65,6 +69,7 @@ class AekHeader:
     dtype: str
     shape: tuple[int, int, int]  # (C, H, W) of every image
     count: int
+    ndim: int = 0  # 3: compressed as (N, H, W); 4: as (N, C, H, W); 0: not recorded
     version: int = FORMAT_VERSION
 
 
@@ -90,9 +95,13 @@ class AekWriter:
         The images' dtype, restored on decoding.
     shape : tuple of int
         ``(C, H, W)`` of every image.
+    ndim : {3, 4}, default=4
+        The rank of the array the images came in: 3 for ``(N, H, W)`` (then C must be 1),
+        4 for ``(N, C, H, W)``; decoders give back the same rank.
     """
 
-    def __init__(self, f: BinaryIO, *, model_sha256: str, dtype: str, shape: tuple[int, int, int]) -> None:
+    def __init__(self, f: BinaryIO, *, model_sha256: str, dtype: str, shape: tuple[int, int, int],
+                 ndim: int = 4) -> None:
         if dtype not in _DTYPE_CODES:
             raise InputError(f".aek files store images of dtype {', '.join(_DTYPE_CODES)}, not {dtype!r}.")
         digest = bytes.fromhex(model_sha256)
@@ -101,7 +110,11 @@ class AekWriter:
         c, h, w = (int(v) for v in shape)
         if not (0 < c < 2**16 and 0 < h < 2**32 and 0 < w < 2**32):
             raise InputError(f"image shape {shape} does not fit an .aek header (C < 65536, H and W < 2**32).")
+        if ndim not in (3, 4) or (ndim == 3 and c != 1):
+            raise InputError(f"ndim must be 4, or 3 for single-channel images given as (N, H, W); got ndim={ndim!r} "
+                             f"for images of shape {shape}.")
         self._f, self._digest, self._dtype, self._shape = f, digest, _DTYPE_CODES[dtype], (c, h, w)
+        self._ndim = int(ndim)
         self.count = 0
         self._size = 0
         self._crc = 0
@@ -118,7 +131,7 @@ class AekWriter:
     def finish(self) -> None:
         """Write the final header (count, sizes, checksums) at the start of the file."""
         c, h, w = self._shape
-        head = _HEADER.pack(MAGIC, FORMAT_VERSION, 0, self._digest, self._dtype, 0, c, h, w, self.count,
+        head = _HEADER.pack(MAGIC, FORMAT_VERSION, 0, self._digest, self._dtype, self._ndim, c, h, w, self.count,
                             self._size, self._crc)
         end = self._f.tell()
         self._f.seek(0)
@@ -127,7 +140,8 @@ class AekWriter:
 
 
 @contextmanager
-def open_aek(path: str | Path, *, model_sha256: str, dtype: str, shape: tuple[int, int, int]) -> Iterator[AekWriter]:
+def open_aek(path: str | Path, *, model_sha256: str, dtype: str, shape: tuple[int, int, int],
+             ndim: int = 4) -> Iterator[AekWriter]:
     """Write an ``.aek`` file record by record, atomically.
 
     The file appears at ``path`` complete, when the block ends without an exception;
@@ -140,7 +154,7 @@ def open_aek(path: str | Path, *, model_sha256: str, dtype: str, shape: tuple[in
     ...         out.write(record)
     """
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        writer = AekWriter(f, model_sha256=model_sha256, dtype=dtype, shape=shape)
+        writer = AekWriter(f, model_sha256=model_sha256, dtype=dtype, shape=shape, ndim=ndim)
         yield writer
         writer.finish()
 
@@ -176,10 +190,10 @@ def read_header(data: bytes, what: str = "the data") -> AekHeader:
     (stored_crc,) = struct.unpack_from("<I", data, _HEADER.size)
     if zlib.crc32(head) != stored_crc:
         raise _corrupt(what, "its header fails its CRC-32 checksum")
-    _, _, _, digest, dtype, _, c, h, w, count, size, _ = _HEADER.unpack(head)
-    if dtype not in DTYPES or c == 0 or h == 0 or w == 0:
-        raise _corrupt(what, f"its header holds dtype code {dtype} and shape {(c, h, w)}")
-    return AekHeader(model_sha256=digest.hex(), dtype=DTYPES[dtype], shape=(c, h, w), count=count)
+    _, _, _, digest, dtype, ndim, c, h, w, count, size, _ = _HEADER.unpack(head)
+    if dtype not in DTYPES or c == 0 or h == 0 or w == 0 or ndim not in (0, 3, 4) or (ndim == 3 and c != 1):
+        raise _corrupt(what, f"its header holds dtype code {dtype}, rank {ndim} and shape {(c, h, w)}")
+    return AekHeader(model_sha256=digest.hex(), dtype=DTYPES[dtype], shape=(c, h, w), count=count, ndim=ndim)
 
 
 def read_aek(source: bytes | str | Path) -> tuple[AekHeader, list[bytes]]:
