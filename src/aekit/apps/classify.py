@@ -38,6 +38,7 @@ from aekit.apps.runs import load_run
 from aekit.data.splits import load_train_test, source_name
 from aekit.errors import InputError
 from aekit.estimators import Autoencoder, AutoencoderClassifier
+from aekit.estimators._base import BaseAutoencoder
 from aekit.io.run_dir import check_run_dir, create_run_dir, write_history_csv, write_json
 from aekit.plots import plot_error_vs_dim
 from aekit.plots.training import plot_history
@@ -291,11 +292,13 @@ class ClassifyResult:
     baselines: tuple[Baseline, ...] = ()
 
 
-def _pretrained(run: str | Path) -> Autoencoder:
+def _pretrained(run: str | Path) -> BaseAutoencoder:
+    """The autoencoder of ``run``: any whose encoder is deterministic (a VAE's is its posterior mean)."""
     estimator, _, _ = load_run(run)
-    if not isinstance(estimator, Autoencoder):
-        raise InputError(f"--pretrained {run} holds a model of type {type(estimator).__name__}; it must be an "
-                         "autoencoder run from 'aekit train' (or a folder written by Autoencoder.save).")
+    if not (isinstance(estimator, BaseAutoencoder) and estimator.deterministic_encoder):
+        raise InputError(f"--pretrained {run} holds a model of type {type(estimator).__name__}, whose encoder a "
+                         "classifier cannot use; it must be an autoencoder or VAE run from 'aekit train' (or a "
+                         "folder written by Autoencoder.save or VariationalAutoencoder.save).")
     return estimator
 
 

@@ -44,7 +44,7 @@ def load_run(run: str | Path) -> tuple[Any, Path, dict[str, Any]]:
     run_dir = resolve_model_path(run).parent
     try:
         info = json.loads((run_dir / "run.json").read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # unreadable, not JSON, nested past Python's limit
         info = {}
     return estimator, run_dir, info if isinstance(info, dict) else {}
 

@@ -8,13 +8,15 @@ can leave one behind (a hidden ``.<name>.<random>.tmp`` beside the target), and
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from aekit.errors import DiskFullError
 
 #: The names :func:`atomic_path` gives its temp files: ``.<target name>.<12 hex digits>.tmp``.
 TEMP_PATTERN = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
@@ -58,6 +60,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     The temp file lives in the same folder (so the rename is atomic on POSIX and
     Windows) and is deleted when the block raises. Missing parent folders are created.
+    A full disk (or quota) raises :class:`~aekit.errors.DiskFullError` naming the file;
+    the file already at ``path``, if any, is left as it was.
 
     Parameters
     ----------
@@ -75,14 +79,55 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     ...     frame.to_csv(tmp_file)
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _create_temp(target.parent, target.name)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _create_temp(target.parent, target.name)
+    except OSError as exc:
+        raise _disk_full(exc, target) or exc
     try:
         yield tmp
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and (full := _disk_full(exc, target)) is not None:
+            raise full from exc
         raise
+
+
+#: The errors a write gets when the file system has no room left: no space, over quota.
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _disk_full(exc: OSError, target: Path) -> DiskFullError | None:
+    """The one-line error for a write that ran out of space, or None for any other failure."""
+    if isinstance(exc, DiskFullError) or exc.errno not in _FULL_ERRNOS:
+        return None
+    kept = f"the earlier {target.name} is kept" if target.exists() else f"no {target.name} was written"
+    return DiskFullError(f"disk full while writing {target} ({os.strerror(exc.errno)}); {kept}. Free space on "
+                         "that disk, or choose a folder on another disk (--out).")
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def atomic_write_files(files: Mapping[str | os.PathLike[str], bytes]) -> None:
+    """Write several files that belong together (a model's weights and config), atomically each.
+
+    Every temp file is written and synced before the first rename, so a full disk or a
+    failed write leaves all the old files in place, never a new one beside an old one.
+
+    Parameters
+    ----------
+    files : mapping of path to bytes
+        Each file's complete new content; renamed in this order.
+    """
+    with ExitStack() as stack:  # leaving it renames the last-entered first: enter them in reverse
+        for path, data in reversed(list(files.items())):
+            _write_synced(stack.enter_context(atomic_path(path)), data)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -96,7 +141,4 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         The complete new content.
     """
     with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_synced(tmp, data)

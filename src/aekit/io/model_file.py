@@ -16,9 +16,9 @@ from typing import Any
 import torch
 
 from aekit._version import __version__
-from aekit.data.files import atomic_write_bytes, remove_stale_temps
+from aekit.data.files import atomic_write_files, remove_stale_temps
 from aekit.errors import ModelFileError
-from aekit.io.tensors import load_tensors, save_tensors
+from aekit.io.tensors import load_tensors, tensor_bytes
 
 FORMAT_NAME = "aekit.model"
 #: 2: dense and MLP-VAE encoders begin with an input-centring buffer (``encoder.0.mean``);
@@ -55,13 +55,14 @@ def save_model(folder: str | Path, config: dict[str, Any], tensors: dict[str, to
                              f"{CONFIG_NAME} and {WEIGHTS_NAME} into.")
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(folder)  # left by a killed earlier save
-    weights = folder / WEIGHTS_NAME
-    save_tensors(weights, tensors, {"format": FORMAT_NAME, "format_version": FORMAT_VERSION})
+    weights = tensor_bytes(tensors, {"format": FORMAT_NAME, "format_version": FORMAT_VERSION})
     full = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "aekit_version": __version__, **config,
-            "weights": {"file": WEIGHTS_NAME, "sha256": _sha256(weights)}}
+            "weights": {"file": WEIGHTS_NAME, "sha256": hashlib.sha256(weights).hexdigest()}}
     full["config_sha256"] = config_digest(full)
     path = folder / CONFIG_NAME
-    atomic_write_bytes(path, (json.dumps(full, indent=2, sort_keys=False) + "\n").encode())
+    # Both written before either replaces its old file: a full disk leaves the old pair whole.
+    atomic_write_files({folder / WEIGHTS_NAME: weights,
+                        path: (json.dumps(full, indent=2, sort_keys=False) + "\n").encode()})
     return path
 
 
@@ -92,6 +93,9 @@ def load_model(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor
         config = json.loads(cfg_path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{cfg_path} is not valid JSON ({exc}); the file is corrupt or not an aekit model.") from exc
+    except RecursionError as exc:
+        raise ModelFileError(f"{cfg_path} nests its JSON deeper than Python can read; an aekit model file is a few "
+                             "levels deep, so it is corrupt or not an aekit model. Restore it, or retrain.") from exc
     if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{cfg_path} is not an aekit model file (its 'format' is "
                              f"{config.get('format') if isinstance(config, dict) else None!r}, expected {FORMAT_NAME!r}).")
