@@ -74,3 +74,51 @@ def test_images_give_a_top_anomalies_grid(tmp_path):
     X[:4, :, :, :2] += 0.7
     res = detect(X, model=AnomalyDetector(method="reconstruction", epochs=10, random_state=0), out=tmp_path / "run")
     assert res.files["top_anomalies"].exists()
+
+
+def _stamped_series(steps: int = 300):
+    t = np.arange(steps)
+    s = (np.sin(2 * np.pi * t / 24) + 0.05 * np.random.default_rng(1).normal(size=steps)).astype(np.float32)
+    s[200:206] += 4.0
+    stamps = np.asarray(pd.date_range("2014-04-01", periods=steps, freq="h"), dtype="datetime64[ns]")
+    return s[:, None], stamps
+
+
+def test_a_time_index_makes_a_series_with_events_in_time_stamps(tmp_path):
+    import json
+
+    from aekit.apps.detect import default_window
+
+    X, stamps = _stamped_series()
+    y = np.zeros(len(X), dtype=int)
+    y[200:206] = 1
+    res = detect(Dataset(X, y, time_index=stamps), contamination=0.03, out=tmp_path / "run", random_state=0)
+    assert res.detector.window == default_window(300) == 30  # a tenth of a short series
+    assert res.scores.shape == (300,) and res.roc_auc > 0.9
+    hit = [e for e in res.events if e.start <= 203 <= e.end]
+    assert hit
+    start, end, peak = res.event_times[res.events.index(hit[0])]
+    assert start == pd.Timestamp(stamps[hit[0].start]).isoformat() and start.startswith("2014-04-09T")
+    csv = pd.read_csv(res.files["scores"])
+    assert list(csv.columns) == ["step", "timestamp", "score", "label"]
+    assert csv["timestamp"].iloc[200] == "2014-04-09 08:00:00"
+    saved = json.loads(res.files["summary"].read_text())
+    assert saved["window"] == 30 and {"start_time", "end_time", "peak_time"} <= set(saved["events"][0])
+    assert res.files["series"].exists()
+
+
+def test_the_baseline_is_skipped_on_request(table):
+    X, y, _ = table
+    with_base = detect(X, y=y, model=AnomalyDetector(**SMALL))
+    without = detect(X, y=y, model=AnomalyDetector(**SMALL), baseline=False)
+    assert with_base.baseline_roc_auc is not None and with_base.baseline_fit_seconds is not None
+    assert without.baseline_roc_auc is None and without.baseline_fit_seconds is None
+    assert without.roc_auc == pytest.approx(with_base.roc_auc)
+
+
+def test_a_time_index_out_of_order_is_refused(table):
+    X, stamps = _stamped_series(50)
+    with pytest.raises(InputError, match=r"strictly increasing .* row 2"):
+        detect(X, time_index=stamps[[0, 1, 1, *range(3, 50)]])
+    with pytest.raises(InputError, match=r"one time stamp per row of the series \(50,\)"):
+        detect(X, time_index=stamps[:10])

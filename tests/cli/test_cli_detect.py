@@ -81,3 +81,66 @@ def test_detect_alpha_with_calibration_writes_p_values(cli, trained, tmp_path: P
     assert "samples flagged (Benjamini-Hochberg at 0.2)" in result_line(result)
     p = pd.read_csv(tmp_path / "d" / "scores.csv")["p_value"]
     assert len(p) == 60 and p.between(0, 1).all()
+
+
+def _nab_file(folder: Path, steps: int = 240, *, name: str = "series.csv") -> Path:
+    """A NAB-shaped series (``timestamp,value``, hourly) with one spike at steps 150-153."""
+    t = np.arange(steps)
+    value = 100 + 10 * np.sin(2 * np.pi * t / 24) + np.random.default_rng(0).normal(size=steps)
+    value[150:154] += 80
+    stamps = pd.date_range("2015-03-01", periods=steps, freq="h").strftime("%Y-%m-%d %H:%M:%S")
+    path = folder / name
+    pd.DataFrame({"timestamp": stamps, "value": value}).to_csv(path, index=False)
+    return path
+
+
+def test_detect_reads_a_nab_file_as_a_series_with_events_in_time_stamps(cli, tmp_path: Path) -> None:
+    path = _nab_file(tmp_path)
+    result = cli("detect", "--data", path, "--contamination", "0.02", "--n-estimators", "2", "--out", tmp_path / "d")
+    assert result.exit_code == 0, result.output
+    assert "of 240 time steps flagged (contamination 0.02)" in result_line(result)
+    assert re.search(r"event 2015-03-07T\d\d:00:00 to 2015-03-07T\d\d:00:00, peak at 2015-03-07T", result.output)
+    scores = pd.read_csv(tmp_path / "d" / "scores.csv")
+    assert list(scores.columns) == ["step", "timestamp", "score", "label"] and len(scores) == 240
+    assert (tmp_path / "d" / "series.png").read_bytes().startswith(b"\x89PNG")
+    assert json.loads((tmp_path / "d" / "run.json").read_text())["time_column"] is None  # found, not named
+
+
+def test_detect_refuses_a_nab_file_out_of_time_order(cli, tmp_path: Path) -> None:
+    path = _nab_file(tmp_path)
+    frame = pd.read_csv(path)
+    frame.iloc[[5, 6]] = frame.iloc[[6, 5]].to_numpy()
+    frame.to_csv(path, index=False)
+    message = one_line_error(cli("detect", "--data", path, "--out", tmp_path / "d"))
+    assert "not in time order: row 6" in message and "sort_values('timestamp')" in message
+
+
+def test_detect_time_column_names_a_numeric_clock(cli, tmp_path: Path) -> None:
+    frame = pd.read_csv(_nab_file(tmp_path))
+    frame["timestamp"] = np.arange(len(frame)) * 3600
+    frame.to_csv(tmp_path / "clock.csv", index=False)
+    result = cli("--quiet", "detect", "--data", tmp_path / "clock.csv", "--time-column", "timestamp",
+                 "--window", "12", "--n-estimators", "1", "--out", tmp_path / "d")
+    assert "of 240 time steps flagged" in result_line(result)
+    assert json.loads((tmp_path / "d" / "detect.json").read_text())["window"] == 12
+    assert pd.read_csv(tmp_path / "d" / "scores.csv")["timestamp"].iloc[2] == 7200
+
+
+def test_detect_no_baseline_drops_the_isolation_forest_line(cli, trained, tmp_path: Path) -> None:
+    run, table = trained
+    args = ("--quiet", "detect", run, "--data", table, "--label-column", "label")
+    default = result_line(cli(*args, "--out", tmp_path / "a"))
+    skipped = result_line(cli(*args, "--no-baseline", "--out", tmp_path / "b"))
+    assert "vs IsolationForest" in default
+    assert "IsolationForest" not in skipped and skipped.startswith("ROC-AUC") and "no baseline" in skipped
+    assert json.loads((tmp_path / "b" / "metrics.json").read_text())["isolation_forest_roc_auc"] is None
+
+
+def test_train_recurrent_then_detect_on_a_nab_file(cli, fast, tmp_path: Path) -> None:
+    path = _nab_file(tmp_path)
+    train = cli("train", "--model", "recurrent", "--data", path, "--window", "24", "--stride", "4", "--epochs", "1",
+                "--batch-size", "16", "--latent-dim", "3", "--quiet", "--out", tmp_path / "rnn")
+    assert train.exit_code == 0, train.output
+    result = cli("--quiet", "detect", tmp_path / "rnn", "--data", path, "--out", tmp_path / "d")
+    assert "of 240 time steps flagged" in result_line(result)
+    assert json.loads((tmp_path / "d" / "detect.json").read_text())["window"] == 24  # the model's own windows

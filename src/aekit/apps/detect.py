@@ -2,8 +2,9 @@
 score, flag, write the evidence, and put Isolation Forest beside it when labels are known.
 
 :func:`detect` is the work behind ``aekit detect``: tables, images, or one series with
-``window=``; thresholds by contamination, or conformal p-values with ``alpha`` and a
-clean calibration set.
+``window=``, or a table with a time column (read as the time index: scores, plots and
+events in time stamps); thresholds by contamination, or conformal p-values with ``alpha``
+and a clean calibration set.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 
 from aekit.data.dataset import Dataset
@@ -30,6 +32,24 @@ from aekit.estimators.vae import VariationalAutoencoder
 from aekit.io.run_dir import create_run_dir, write_json
 from aekit.metrics.anomaly import Event, pr_auc, roc_auc, window_to_timestep
 from aekit.plots.anomaly import plot_score_histogram, plot_series_scores, plot_top_anomalies
+
+#: Window of a series given without one (a table with a time column): steps per window,
+#: at most a tenth of the series. Chosen once, before the NAB run of
+#: ``benchmarks/bench_detect_nab.py`` (see :func:`default_window`).
+DEFAULT_WINDOW = 32
+
+
+def default_window(n_steps: int) -> int:
+    """The window a series of ``n_steps`` steps is scored over when none is given:
+    :data:`DEFAULT_WINDOW`, or a tenth of a shorter series (at least 2, at most ``n_steps``)."""
+    return int(max(1, min(n_steps, max(2, min(DEFAULT_WINDOW, n_steps // 10)))))
+
+
+def time_text(stamp: Any) -> str:
+    """A time stamp as text: ISO date-time (to the second, or finer when it has a fraction), or the number."""
+    if isinstance(stamp, np.datetime64):
+        return str(pd.Timestamp(stamp).isoformat())
+    return f"{stamp:g}" if isinstance(stamp, (float, np.floating)) else str(stamp)
 
 
 @dataclass(frozen=True)
@@ -50,13 +70,18 @@ class DetectResult:
     detector : AnomalyDetector
         The fitted detector (save it with ``detector.save(folder)``).
     events : tuple of Event
-        Flagged runs of time steps (series only).
+        Flagged runs of time steps (series only); ``start``, ``end``, ``peak`` are step
+        numbers, :attr:`event_times` the same in time stamps.
+    time_index : ndarray or None
+        The time of each step (series read from a table with a time column).
     roc_auc, pr_auc : float or None
         Of ``scores`` against the given labels.
     baseline_roc_auc, baseline_pr_auc : float or None
         Isolation Forest (scikit-learn defaults) fitted on the same data, same labels
         (for a series: on the same windows, mapped to time steps the same way).
     fit_seconds, baseline_fit_seconds : float
+        ``baseline_*`` are None when the baseline was skipped (``baseline=False``) or there
+        are no labels.
     files : dict of str to Path
         What was written to ``out``.
     """
@@ -67,6 +92,7 @@ class DetectResult:
     threshold: float
     detector: AnomalyDetector
     events: tuple[Event, ...] = ()
+    time_index: np.ndarray | None = None
     roc_auc: float | None = None
     pr_auc: float | None = None
     baseline_roc_auc: float | None = None
@@ -83,12 +109,22 @@ class DetectResult:
     def n_flagged(self) -> int:
         return int(self.labels.sum())
 
+    @property
+    def event_times(self) -> list[tuple[str, str, str]]:
+        """Each event's (start, end, peak) as time stamps (text), or as step numbers without a time index."""
+        if self.time_index is None:
+            return [(str(e.start), str(e.end), str(e.peak)) for e in self.events]
+        t = self.time_index
+        return [(time_text(t[e.start]), time_text(t[e.end]), time_text(t[e.peak])) for e in self.events]
+
 
 def _as_detector(model: Any, *, contamination: float, window: int | None, stride: int,
                  random_state: int | None) -> tuple[AnomalyDetector, bool]:
     """The detector to use and whether it is already fitted."""
     if isinstance(model, AnomalyDetector):
         return model, hasattr(model, "threshold_")
+    if isinstance(model, SequenceAutoencoder) and window is None and model.window is not None:
+        window, stride = int(model.window), int(model.stride)  # the windows it was trained on
     if model is None or isinstance(model, (Autoencoder, VariationalAutoencoder, SequenceAutoencoder)):
         return AnomalyDetector(model, contamination=contamination, window=window, stride=stride,
                                random_state=random_state), False
@@ -110,15 +146,17 @@ def _baseline(X: np.ndarray, window: int | None, stride: int, random_state: int 
 
 def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None = None, contamination: float = 0.1,
            alpha: float | None = None, fdr: bool = False, calibration: ArrayLike | Dataset | None = None,
-           window: int | None = None, stride: int = 1, out: str | os.PathLike[str] | None = None,
+           window: int | None = None, stride: int = 1, time_index: ArrayLike | None = None,
+           baseline: bool = True, out: str | os.PathLike[str] | None = None,
            overwrite: bool = False, top_k: int = 16, random_state: int | None = 0) -> DetectResult:
     """Score and flag anomalies in ``data``; write scores and pictures to ``out``.
 
     Parameters
     ----------
     data : array-like or Dataset
-        A table (N, D), images (N, [C,] H, W), or one series (T, C) with ``window``. A
-        :class:`~aekit.data.Dataset` brings its labels along as ``y``.
+        A table (N, D), images (N, [C,] H, W), or one series (T, C) with ``window`` or a
+        ``time_index``. A :class:`~aekit.data.Dataset` brings its labels along as ``y`` and
+        its ``time_index`` (a table's time column) along as ``time_index``.
     model : AnomalyDetector or aekit autoencoder, optional
         A fitted detector is reused as it is; a fitted autoencoder is wrapped (its scores,
         a threshold fitted on ``data``); an unfitted one is fitted on ``data``. None: the
@@ -137,9 +175,19 @@ def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None 
     calibration : array-like or Dataset, optional
         Clean samples (not in ``data``) for conformal p-values.
     window, stride : int
-        Series mode (see :class:`AnomalyDetector`).
+        Series mode (see :class:`AnomalyDetector`). A series given by its ``time_index``
+        without a window is scored over :func:`default_window` steps (an unfitted
+        ``AnomalyDetector`` without a window is copied with that window); a fitted
+        ``SequenceAutoencoder`` brings its own window and stride.
+    time_index : array-like of shape (T,), optional
+        The time of each row (strictly increasing): ``data`` is one series, and the scores,
+        the series plot and the events are in these time stamps.
+    baseline : bool, default=True
+        Fit Isolation Forest beside the detector when labels are given (False: skip it,
+        e.g. on data too large to fit it twice).
     out : path, optional
-        Folder to write ``scores.csv`` (score, label, p_value when calibrated),
+        Folder to write ``scores.csv`` (score, label, p_value when calibrated; a
+        ``timestamp`` column with a time index),
         ``score_histogram.png``, ``series.png`` (series) or ``top_anomalies.png`` (images),
         and ``detect.json`` (the numbers). Nothing is written when None.
     overwrite : bool, default=False
@@ -164,7 +212,13 @@ def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None 
     if isinstance(data, Dataset):
         y = data.y if y is None else y
         image_shape = data.image_shape
+        time_index = data.time_index if time_index is None else time_index
         data = data.X
+    stamps = _time_index(time_index, data)
+    if stamps is not None and window is None and not (isinstance(model, SequenceAutoencoder) and model.window):
+        window = default_window(len(stamps))
+        if isinstance(model, AnomalyDetector) and model.window is None and not hasattr(model, "threshold_"):
+            model = clone(model).set_params(window=window, stride=stride)  # an unfitted one scores the series
     if isinstance(calibration, Dataset):
         calibration = calibration.X
     if alpha is not None and calibration is None and not (isinstance(model, AnomalyDetector)
@@ -195,13 +249,15 @@ def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None 
     if y is not None:
         yv = np.asarray(y).astype(int).ravel()
         metrics.update(roc_auc=roc_auc(yv, scores), pr_auc=pr_auc(yv, scores))
-        raw = as_series(data) if series_mode else np.asarray(data, dtype=np.float32)
-        base, base_s = _baseline(raw, det.window, int(det.stride), random_state)
-        base_roc, base_pr = roc_auc(yv, base), pr_auc(yv, base)
+        if baseline:
+            raw = as_series(data) if series_mode else np.asarray(data, dtype=np.float32)
+            base, base_s = _baseline(raw, det.window, int(det.stride), random_state)
+            base_roc, base_pr = roc_auc(yv, base), pr_auc(yv, base)
     files: dict[str, Path] = {}
     if out is not None:
         folder = create_run_dir(out, overwrite=overwrite)
-        table = {"score": scores, "label": labels}
+        table: dict[str, Any] = {} if stamps is None else {"timestamp": stamps}
+        table.update(score=scores, label=labels)
         if p is not None:
             table["p_value"] = p
         buf = pd.DataFrame(table).to_csv(index_label="step" if series_mode else "index")
@@ -212,7 +268,7 @@ def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None 
             labels=None if y is None else np.asarray(y).astype(int).ravel(),
             title=f"Anomaly scores: {int(labels.sum())} of {len(scores)} flagged")
         if series_mode:
-            files["series"] = plot_series_scores(as_series(data), scores, folder / "series.png",
+            files["series"] = plot_series_scores(as_series(data), scores, folder / "series.png", time=stamps,
                                                  threshold=det.threshold_, events=evs)
         elif np.ndim(data) >= 3 or image_shape is not None:
             files["top_anomalies"] = plot_top_anomalies(np.asarray(data), scores, folder / "top_anomalies.png",
@@ -224,11 +280,38 @@ def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None 
             "method": det.method_, "fit_seconds": fit_seconds, **metrics,
             "isolation_forest": None if base_roc is None else {"roc_auc": base_roc, "pr_auc": base_pr,
                                                                "fit_seconds": base_s},
-            "events": [{"start": e.start, "end": e.end, "peak": e.peak, "peak_score": e.peak_score} for e in evs]})
+            "window": det.window, "stride": det.stride if series_mode else None,
+            "events": [{"start": e.start, "end": e.end, "peak": e.peak, "peak_score": e.peak_score,
+                        **({} if stamps is None else {"start_time": time_text(stamps[e.start]),
+                                                      "end_time": time_text(stamps[e.end]),
+                                                      "peak_time": time_text(stamps[e.peak])})} for e in evs]})
     return DetectResult(scores=scores, labels=labels, p_values=p, threshold=float(det.threshold_), detector=det,
-                        events=evs, roc_auc=metrics.get("roc_auc"), pr_auc=metrics.get("pr_auc"),
+                        events=evs, time_index=stamps, roc_auc=metrics.get("roc_auc"), pr_auc=metrics.get("pr_auc"),
                         baseline_roc_auc=base_roc, baseline_pr_auc=base_pr, fit_seconds=fit_seconds,
                         baseline_fit_seconds=base_s, files=files)
 
 
-__all__ = ["DetectResult", "detect"]
+def _time_index(time_index: ArrayLike | None, data: Any) -> np.ndarray | None:
+    """The time index as an array, one stamp per row of ``data``, strictly increasing; or None."""
+    if time_index is None:
+        return None
+    t = np.asarray(time_index)
+    if t.ndim != 1 or len(t) != len(data):
+        raise InputError(f"time_index has shape {t.shape}; it needs one time stamp per row of the series "
+                         f"({len(data)},).")
+    if t.dtype.kind not in "Mmiuf":
+        t = np.asarray(pd.to_datetime(pd.Series(t), errors="coerce")).astype("datetime64[ns]")
+        if np.isnat(t).any():
+            row = int(np.flatnonzero(np.isnat(t))[0])
+            raise InputError(f"time_index has values that are not time stamps (first at row {row}: "
+                             f"{np.asarray(time_index)[row]!r}); pass date-times or numbers.")
+    step = np.diff(t)
+    if len(step) and not (step > step.dtype.type(0)).all():
+        row = int(np.flatnonzero(~(step > step.dtype.type(0)))[0]) + 1
+        raise InputError(f"time_index must be strictly increasing (one row per time step, in order); row {row} "
+                         f"({time_text(t[row])}) does not come after row {row - 1} ({time_text(t[row - 1])}). "
+                         "Sort the rows by time and combine repeated stamps.")
+    return t
+
+
+__all__ = ["DEFAULT_WINDOW", "DetectResult", "default_window", "detect", "time_text"]

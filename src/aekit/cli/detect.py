@@ -12,6 +12,9 @@ from aekit.cli._console import note, say
 from aekit.cli._options import DataOpt, Split, SplitOpt
 from aekit.cli._verdict import say_if_behind
 
+#: Events listed on the terminal (all of them are in detect.json).
+_SHOWN_EVENTS = 5
+
 
 def detect(
     run: Annotated[Optional[Path], typer.Argument(
@@ -36,9 +39,16 @@ def detect(
         help="A table's column with the truth (1 = anomaly, 0 = normal): left out of the features, never used "
              "to fit, only to print ROC-AUC beside Isolation Forest's.")] = None,
     window: Annotated[Optional[int], typer.Option(
-        min=2, show_default=False, help="Treat --data as one series (rows = time steps) scored over sliding "
-                                        "windows of this length; scores and events per time step.")] = None,
+        min=1, show_default="32 for a table with a time column", help="Treat --data as one series (rows = time "
+        "steps) scored over sliding windows of this length; scores and events per time step.")] = None,
     stride: Annotated[int, typer.Option(min=1, help="With --window: steps between windows.")] = 1,
+    time_column: Annotated[Optional[str], typer.Option(
+        show_default="the column of date-times, if any",
+        help="The column with the time of each row (NAB's 'timestamp'): --data is then one series, scored over "
+             "windows, with events reported in time stamps. Rows must be in time order, without repeats.")] = None,
+    baseline: Annotated[bool, typer.Option(
+        "--baseline/--no-baseline", help="Fit Isolation Forest on the same data to compare, when there are "
+                                         "labels.")] = True,
     n_estimators: Annotated[Optional[int], typer.Option(
         min=1, show_default="8", help="Autoencoders in the default detector's ensemble (without RUN).")] = None,
     epochs: Annotated[Optional[int], typer.Option(
@@ -67,24 +77,32 @@ def detect(
         aekit detect runs/mnist --data mnist --out runs/mnist-detect
         aekit detect runs/table-detect --data tomorrow.csv -o runs/tomorrow
         aekit detect --data sensor.csv --window 64 --contamination 0.02
+        aekit detect --data nyc_taxi.csv --contamination 0.01   # timestamp,value: a series
     """
     from aekit.apps.app_runs import detect_run
     from aekit.report import write_report
 
     done = detect_run(data, out, run=run, contamination=contamination, alpha=alpha, fdr=fdr,
                       calibration=None if calibration is None else str(calibration), label_column=label_column,
-                      split=split.value, window=window, stride=stride, n_estimators=n_estimators, epochs=epochs,
-                      overwrite=overwrite,
+                      split=split.value, window=window, stride=stride, time_column=time_column, baseline=baseline,
+                      n_estimators=n_estimators, epochs=epochs, overwrite=overwrite,
                       random_state=random_state, write_report=write_report)
     r = done.result
     rule = (f"Benjamini-Hochberg at {alpha}" if fdr else f"p < {alpha}") if alpha is not None else \
         f"contamination {r.detector.contamination:g}"
     note(f"scores in {r.files.get('scores')}; {len(r.events)} events" if r.events else
          f"scores in {r.files.get('scores')}")
-    line = f"{r.n_flagged:,} of {r.n_samples:,} samples flagged ({rule})"
-    if r.roc_auc is not None:
+    for start, end, peak in r.event_times[:_SHOWN_EVENTS]:
+        note(f"event {start} to {end}, peak at {peak}")
+    if len(r.events) > _SHOWN_EVENTS:
+        note(f"... and {len(r.events) - _SHOWN_EVENTS} more events (all in detect.json)")
+    what = "time steps" if r.time_index is not None or r.events else "samples"
+    line = f"{r.n_flagged:,} of {r.n_samples:,} {what} flagged ({rule})"
+    if r.roc_auc is not None and r.baseline_roc_auc is not None:
         line = (f"ROC-AUC {r.roc_auc:.3f} vs IsolationForest {r.baseline_roc_auc:.3f} "
                 f"(PR-AUC {r.pr_auc:.3f} vs {r.baseline_pr_auc:.3f}); " + line)
+    elif r.roc_auc is not None:
+        line = f"ROC-AUC {r.roc_auc:.3f} (PR-AUC {r.pr_auc:.3f}; no baseline); " + line
     say(f"{line}; run folder {done.run_dir}" + (f", report {done.report}" if done.report else ""))
     if r.roc_auc is not None and r.baseline_roc_auc is not None:
         say_if_behind(r.roc_auc < r.baseline_roc_auc,
