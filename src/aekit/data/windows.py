@@ -179,15 +179,19 @@ def with_mask_channel(padded: np.ndarray, lengths: ArrayLike | None = None) -> n
     return np.concatenate([np.asarray(padded, np.float32), mask[:, :, None]], axis=2)
 
 
-def read_series(path: str | os.PathLike[str]) -> np.ndarray:
+def read_series(path: str | os.PathLike[str], *, time_column: str | None = None) -> np.ndarray:
     """Read one multivariate time series from a CSV/TSV/Parquet table or a ``.npy``/``.npz`` file.
 
     Parameters
     ----------
     path : str or path-like
-        A table with a header row: columns are channels, rows are time steps, in order
-        (drop a timestamp column first, or keep it only if it is a channel). Or an array
-        file holding ``(T, C)`` or ``(T,)``.
+        A table with a header row: columns are channels, rows are time steps, in order. A
+        column of date-times (NAB's ``timestamp``) is the time index, not a channel: it is
+        left out (and must be strictly increasing). Or an array file holding ``(T, C)`` or
+        ``(T,)``.
+    time_column : str, optional
+        Name the time column (for one of numbers, e.g. Unix seconds); see
+        :func:`aekit.data.read_table`, which also returns the time stamps.
 
     Returns
     -------
@@ -198,7 +202,8 @@ def read_series(path: str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     InputError
-        Non-numeric columns, missing values, an array that is not one series.
+        Non-numeric columns, missing values, an array that is not one series, time stamps
+        out of order or repeated.
     DataFileError
         Missing, corrupt or truncated file.
 
@@ -219,7 +224,7 @@ def read_series(path: str | os.PathLike[str]) -> np.ndarray:
                              "(T,). Windows (N, T, C) need no reading: np.load them and pass them as they are.")
         X = ds.X
     elif any(s in SERIES_SUFFIXES for s in suffixes):
-        X = read_table(p).X
+        X = read_table(p, time_column=time_column).X
     else:
         raise InputError(f"read_series reads {', '.join(SERIES_SUFFIXES)} files; got {p.name!r}.")
     check_finite(X, what=p.name)
