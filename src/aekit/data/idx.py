@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from aekit.data.files import atomic_path
+from aekit.data.limits import check_input_size
 from aekit.errors import DataFileError, InputError
 
 #: IDX dtype code -> big-endian NumPy dtype.
@@ -52,7 +53,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ------
     DataFileError
         If the file is missing, not IDX, has an unknown dtype code, is truncated, has
-        trailing bytes, or is a corrupt gzip stream.
+        trailing bytes, is a corrupt gzip stream, or (gzip) declares more data than the
+        input limit (:mod:`aekit.data.limits`, ``AEKIT_MAX_INPUT_BYTES``). Sizes are read
+        from the header and checked before anything is allocated.
 
     Examples
     --------
@@ -67,7 +70,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
         if not compressed:
-            return _read_stream(raw, path, compressed=False)
+            return _read_stream(raw, path, compressed=False, file_bytes=os.fstat(raw.fileno()).st_size)
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as f:
                 return _read_stream(f, path, compressed=True)
@@ -94,7 +97,9 @@ def _read_exactly(f: BinaryIO, buffer: np.ndarray) -> int:
     return got
 
 
-def _read_stream(f: BinaryIO, path: Path, *, compressed: bool) -> np.ndarray:
+def _read_stream(f: BinaryIO, path: Path, *, compressed: bool, file_bytes: int | None = None) -> np.ndarray:
+    """The array of one IDX stream; ``file_bytes`` is the size of an uncompressed file, whose
+    header may not declare more than it holds."""
     after = " after decompression" if compressed else ""
     head = f.read(4)
     if len(head) < 4:
@@ -121,9 +126,14 @@ def _read_stream(f: BinaryIO, path: Path, *, compressed: bool) -> np.ndarray:
     dims = tuple(int(d) for d in np.frombuffer(dims_raw, dtype=">u4"))
     dtype = IDX_DTYPES[code]
     expected = int(np.prod(dims, dtype=object)) * dtype.itemsize
-    if expected > 2**40:  # a damaged header, not a terabyte of MNIST
-        raise DataFileError(f"{path} declares shape {dims}, {expected} bytes of data; the header is "
-                            "corrupt. Re-download the file.")
+    if file_bytes is not None:
+        held = file_bytes - 4 - 4 * ndim
+        if expected > held:  # checked before allocating: a header may declare terabytes
+            raise DataFileError(
+                f"{path} is truncated: shape {dims} of {dtype.newbyteorder('=').name} needs {expected} payload "
+                f"bytes, got {max(held, 0)} (checked before reading). Re-download the file.")
+    else:
+        check_input_size(expected, what=f"{path} (IDX, shape {dims} of {dtype.newbyteorder('=').name})")
     out = np.empty(dims, dtype=dtype.newbyteorder("="))
     got = _read_exactly(f, out.reshape(-1).view(np.uint8))
     if got < expected:
@@ -131,12 +141,12 @@ def _read_stream(f: BinaryIO, path: Path, *, compressed: bool) -> np.ndarray:
             f"{path} is truncated: shape {dims} of {dtype.newbyteorder('=').name} needs {expected} "
             f"payload bytes{after}, got {got}. Re-download the file."
         )
-    extra = 0
-    while chunk := f.read(1 << 16):
-        extra += len(chunk)
+    # At most one more block is read: a gzip stream can go on inflating far past its payload.
+    extra = len(f.read(1 << 16)) if file_bytes is None else file_bytes - 4 - 4 * ndim - expected
     if extra:
+        at_least = "at least " if file_bytes is None and extra == 1 << 16 else ""
         raise DataFileError(
-            f"{path} has {extra} trailing bytes after the {expected} payload bytes its header "
+            f"{path} has {at_least}{extra} trailing bytes after the {expected} payload bytes its header "
             f"declares (shape {dims}); it is corrupt or not the file it claims. Re-download it."
         )
     if dtype.itemsize > 1 and sys.byteorder == "little":

@@ -11,7 +11,8 @@ Shape:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from aekit.data.checks import check_choice
 from aekit.data.dataset import Dataset
 from aekit.data.files import atomic_path
+from aekit.data.limits import check_input_size, pillow_size_check_off
 from aekit.errors import DataFileError, InputError
 
 ImageMode = Literal["auto", "L", "RGB"]
@@ -29,6 +31,17 @@ IMAGE_MODES: tuple[str, ...] = ("auto", "L", "RGB")
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 _GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"}
 _WIDE_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N", "F"}  # more than 8 bits per pixel
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """``Image.open`` under aekit's input limit (:mod:`aekit.data.limits`): the header's size is
+    checked before any pixel is decoded."""
+    with pillow_size_check_off(), Image.open(path) as im:
+        w, h = im.size
+        check_input_size(w * h * len(im.getbands()) * 4,  # what read_image returns: float32 per band
+                         what=f"image file {path} ({h}x{w} pixels, {len(im.getbands())} bands, as float32)")
+        yield im
 
 
 def read_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, int] | None = None,
@@ -56,7 +69,8 @@ def read_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, in
     Raises
     ------
     DataFileError
-        Missing folder, no images in it, or an image Pillow cannot decode (named).
+        Missing folder, no images in it, an image Pillow cannot decode (named), or images
+        above the input limit (:mod:`aekit.data.limits`, ``AEKIT_MAX_INPUT_BYTES``).
     InputError
         Images of different sizes without ``size=`` (two are named), or loose images next
         to class folders.
@@ -74,9 +88,11 @@ def read_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, in
     modes, sizes = [], []
     for f in files:
         try:
-            with Image.open(f) as im:  # reads the header only
+            with _opened(f) as im:  # reads the header only
                 modes.append(im.mode)
                 sizes.append(im.size)
+        except DataFileError:
+            raise
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise DataFileError(_corrupt(f, exc)) from exc
     if mode == "auto":
@@ -92,6 +108,8 @@ def read_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, in
             )
         target = (first[1], first[0])
     channels = 1 if mode == "L" else 3
+    check_input_size(len(files) * channels * target[0] * target[1] * 4,
+                     what=f"the {len(files)} images in {root} as float32 ({channels}x{target[0]}x{target[1]} each)")
     X = np.empty((len(files), channels, *target), dtype=np.float32)  # (N, C, H, W)
     for i, f in enumerate(files):
         X[i] = read_image(f, mode=mode, size=target)  # type: ignore[arg-type]
@@ -136,7 +154,8 @@ def read_image(path: str | os.PathLike[str], *, mode: ImageMode = "auto",
     Raises
     ------
     DataFileError
-        Missing file, or one Pillow cannot decode.
+        Missing file, one Pillow cannot decode, or an image above the input limit
+        (:mod:`aekit.data.limits`, ``AEKIT_MAX_INPUT_BYTES``).
     """
     check_choice("mode", mode, IMAGE_MODES)
     target = _check_size(size)
@@ -144,11 +163,13 @@ def read_image(path: str | os.PathLike[str], *, mode: ImageMode = "auto",
     if not p.is_file():
         raise DataFileError(f"image file {str(p)!r} does not exist. Check the path.")
     try:
-        with Image.open(p) as im:
+        with _opened(p) as im:
             im.load()
             if mode == "auto":
                 mode = "L" if _is_gray(p, im.mode, im) else "RGB"
             return _to_array(im, mode, target)
+    except DataFileError:
+        raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         # Pillow reports damaged data as OSError ("truncated"), ValueError or SyntaxError
         raise DataFileError(_corrupt(p, exc)) from exc
@@ -256,7 +277,7 @@ def _is_gray(path: Path, mode: str, im: Image.Image | None = None) -> bool:
         return False
     # A palette image is gray when every palette entry is (v, v, v).
     if im is None:
-        with Image.open(path) as opened:
+        with _opened(path) as opened:
             palette = opened.getpalette() or []
     else:
         palette = im.getpalette() or []

@@ -19,6 +19,7 @@ import numpy as np
 
 from aekit.data.checks import check_finite, check_int
 from aekit.data.dataset import Dataset
+from aekit.data.limits import check_npy_header
 from aekit.errors import DataFileError, InputError
 
 if TYPE_CHECKING:
@@ -348,6 +349,8 @@ def _check_magic(path: Path, magic: bytes, kind: str, writer: str) -> None:
 
 def _load_npy(path: Path, *, mmap_mode: Any) -> np.ndarray:
     _check_magic(path, b"\x93NUMPY", ".npy", "np.save")
+    with open(path, "rb") as f:  # a header may declare terabytes: checked before np.load allocates them
+        check_npy_header(f, what=path.name, available=os.fstat(f.fileno()).st_size)
     try:
         return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
     except ValueError as exc:
@@ -382,6 +385,10 @@ def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
                         f"{' or '.join(map(repr, Y_KEYS))}), e.g. np.savez(path, X=X, y=y)."
                     )
                 x_key = rest[0]
+            for key in (x_key, y_key):  # a few kB of deflated zeros can declare gigabytes
+                if key is not None and f"{key}.npy" in npz.zip.namelist():
+                    with npz.zip.open(f"{key}.npy") as member:
+                        check_npy_header(member, what=f"{path.name}, array {key!r}")
             return npz[x_key], (npz[y_key] if y_key is not None else None)
     except ValueError as exc:
         if isinstance(exc, DataFileError):
