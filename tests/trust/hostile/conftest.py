@@ -93,10 +93,49 @@ def _short(text: str, n: int = 300) -> str:
 class Trust:
     """Runs one hostile case, gives it its outcome, records it and asserts it."""
 
-    def __init__(self, nodeid: str) -> None:
+    def __init__(self, nodeid: str, *, dry: bool = False) -> None:
         self.nodeid = nodeid
+        self.dry = dry  # in a forked child: sort only, the parent records
         self.outcome: str | None = None
         self.detail = ""
+
+    def isolated(self, category: str, run: Callable[[Trust], Any], timeout: float = 90) -> Any:
+        """Meet the input in a forked child (``run(child_trust)``), for code that may crash the
+        process (a native library's abort): a death by signal is a ``traceback`` (a crash)."""
+        import select
+
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: sort, report, leave without pytest's teardown
+            os.close(r)
+            try:
+                child = Trust(self.nodeid, dry=True)
+                run(child)
+                message = [child.outcome, child.detail]
+            except BaseException as exc:  # noqa: BLE001
+                message = ["traceback", f"{type(exc).__name__}: {_short(exc)}"]
+            os.write(w, json.dumps(message).encode())
+            os._exit(0)
+        os.close(w)
+        chunks, deadline = [], time.monotonic() + timeout
+        while True:
+            ready, _, _ = select.select([r], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(r)
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status) and not chunks:
+            sig = signal.Signals(os.WTERMSIG(status)).name
+            if time.monotonic() >= deadline:
+                return self._done(category, "hang", f"no answer within {timeout:g}s")
+            return self._done(category, "traceback", f"the process died of {sig} (a crash, not an error)")
+        outcome, detail = json.loads(b"".join(chunks) or b'["traceback", "the child said nothing"]')
+        return self._done(category, outcome or "traceback", detail)
 
     # -- the two ways to meet an input -----------------------------------------------------
     def api(self, category: str, call: Callable[[], Any], *, expect: str | None = None,
@@ -186,8 +225,9 @@ class Trust:
         except AssertionError as exc:
             verdict = ("silent_wrong", f"check failed: {_short(exc)}")
         except Exception as exc:  # noqa: BLE001 - the result itself blew up when used
-            verdict = ("traceback" if not _is_expected(exc) else "silent_wrong",
-                       f"using the result: {type(exc).__name__}: {_short(exc)}")
+            # an error on purpose, but later and about something else: it does not name the problem
+            verdict = ("traceback" if not _is_expected(exc) else "unclear_error",
+                       f"accepted, then using the result: {type(exc).__name__}: {_short(exc)}")
         if verdict is not None:
             return self._done(category, *verdict)
         if good is False:
@@ -198,6 +238,8 @@ class Trust:
     def _done(self, category: str, outcome: str, detail: str) -> Any:
         assert self.outcome is None, "one case per test"
         self.outcome, self.detail = outcome, detail
+        if self.dry:
+            return None
         _RECORDS.append({"id": self.nodeid, "category": category, "outcome": outcome, "detail": detail})
         _RECORDED.add(self.nodeid)
         if outcome not in OK:
