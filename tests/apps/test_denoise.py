@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aekit.apps.denoise import Denoiser, denoise, median3, train_denoiser
+from aekit.apps.denoise import Denoiser, denoise, load_denoiser, median3, train_denoiser
 from aekit.data.corruption import add_noise
-from aekit.errors import InputError
+from aekit.errors import InputError, ModelFileError
 from aekit.metrics import psnr
 
 
@@ -87,6 +87,10 @@ def test_bad_input_names_the_problem_and_the_fix(blind: Denoiser) -> None:
         train_denoiser(clean, level=(0.0, 0.5), model="conv")
     with pytest.raises(InputError, match=r"blind mode.*gaussian"):
         train_denoiser(clean, noise="salt_pepper", level=(0.1, 0.2))
+    with pytest.raises(InputError, match=r"noise='blocks' needs model='residual'"):
+        train_denoiser(clean, noise="blocks", level=0.2, model="dense")
+    with pytest.raises(InputError, match=r"level must be the fraction of each image to hide, in \[0, 1\]"):
+        train_denoiser(clean, noise="blocks", level=1.2)
     with pytest.raises(InputError, match=r"model must be one of"):
         train_denoiser(clean, model="unet")
     with pytest.raises(InputError, match=r"outside the denoiser's range \[0, 1\].*255"):
@@ -99,3 +103,59 @@ def test_bad_input_names_the_problem_and_the_fix(blind: Denoiser) -> None:
         denoise(blind, clean, clean=clean[:3])
     # 8-bit input is scaled for the user
     assert denoise(blind, (clean * 255).astype(np.uint8)).denoised.shape == clean.shape
+
+
+def test_a_saved_denoiser_loads_back_and_cleans_the_same(blind: Denoiser, tmp_path: Path) -> None:
+    noisy = add_noise(squares(8, seed=4), "gaussian", 0.3, random_state=0)
+    blind.save(tmp_path / "residual")
+    back = load_denoiser(tmp_path / "residual")
+    assert (back.model, back.noise, back.level, back.image_shape) == ("residual", "gaussian", (0.0, 0.5), (1, 12, 12))
+    assert len(back.history) == len(blind.history) == 8
+    np.testing.assert_allclose(back(noisy), blind(noisy), atol=1e-6)
+    conv = train_denoiser(squares(64), level=0.3, model="conv", latent_dim=4, epochs=1, batch_size=32, random_state=0)
+    conv.save(tmp_path / "conv")  # an autoencoder is saved as the estimator it is
+    again = load_denoiser(tmp_path / "conv")
+    assert again.model == "estimator" and again.noise == "gaussian" and again.level == 0.3
+    np.testing.assert_allclose(again(noisy), conv(noisy), atol=1e-6)
+
+
+def test_an_edited_denoiser_file_is_refused(blind: Denoiser, tmp_path: Path) -> None:
+    import json
+
+    from aekit.io.model_file import config_digest
+
+    blind.save(tmp_path)
+    path = tmp_path / "config.json"
+    config = json.loads(path.read_text())
+    config["spec"]["width"] = 99  # re-sealed, so only the weights' shapes can tell
+    config["config_sha256"] = config_digest(config)
+    path.write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match=r"does not match its weights"):
+        load_denoiser(tmp_path)
+    with pytest.raises(ModelFileError, match=r"no aekit model"):
+        load_denoiser(tmp_path / "missing")
+
+
+def test_block_masking_denoiser_fills_the_hidden_blocks() -> None:
+    den = train_denoiser(squares(512), noise="blocks", level=0.15, depth=5, width=16, epochs=8, batch_size=32,
+                         lr=3e-3, random_state=0)
+    clean = squares(64, seed=5)
+    noisy = add_noise(clean, "blocks", 0.15, random_state=6)
+    res = denoise(den, noisy, clean=clean)
+    assert res.psnr["denoised"] > res.psnr["noisy"] + 1.0
+    assert res.psnr["denoised"] > res.psnr["median3"]
+
+
+def test_without_the_baseline_there_is_no_median_score_or_row(blind: Denoiser, tmp_path: Path) -> None:
+    clean = squares(6, seed=7)
+    noisy = add_noise(clean, "gaussian", 0.3, random_state=0)
+    res = denoise(blind, noisy, clean=clean, out=tmp_path, n_show=3, baseline=False)
+    assert set(res.psnr) == set(res.ssim) == {"noisy", "denoised"}
+    assert "median3" not in res.summary()
+    with_it = denoise(blind, noisy, clean=clean, out=tmp_path / "b", n_show=3)
+    assert set(with_it.psnr) == {"noisy", "median3", "denoised"}
+    np.testing.assert_array_equal(res.denoised, with_it.denoised)
+    from PIL import Image
+
+    # three rows (noisy, denoised, clean) against four: the grid without the baseline is shorter
+    assert Image.open(res.paths["grid"]).height < Image.open(with_it.paths["grid"]).height

@@ -119,3 +119,20 @@ def test_bad_input_names_the_problem_and_the_fix(ae: Autoencoder, data: np.ndarr
         interpolate(ae, 0, 1, steps=1, X=data)
     with pytest.raises(InputError, match=r"dims \[9\] are not code dimensions"):
         traverse(ae, data, dims=[9])
+    with pytest.raises(InputError, match=r"values in \[0, 255\], outside the model's range \[0, 1\].*divide 8-bit"):
+        generate(ae, data * 255.0)
+    with pytest.raises(InputError, match=r"a has values in \[0, 255\], outside the model's range"):
+        interpolate(ae, data[0] * 255.0, data[1])
+
+
+def test_samples_slightly_outside_the_training_range_are_accepted(ae: Autoencoder, data: np.ndarray) -> None:
+    assert generate(ae, data * 1.05, n=3, n_components=2).samples.shape == (3, 1, 8, 8)
+
+
+def test_without_the_baseline_nothing_of_it_is_drawn_or_written(ae: Autoencoder, data: np.ndarray,
+                                                                  tmp_path: Path) -> None:
+    res = generate(ae, data, n=4, n_components=2, baseline=False, out=tmp_path, random_state=0)
+    assert res.baseline is None and "baseline_pca" not in res.paths
+    assert not (tmp_path / "baseline_pca.png").exists() and (tmp_path / "samples.png").exists()
+    with_it = generate(ae, data, n=4, n_components=2, random_state=0)
+    np.testing.assert_array_equal(res.samples, with_it.samples)  # the baseline draws nothing from the samples' seed

@@ -91,3 +91,54 @@ def test_denoise_blind_trains_over_a_range_and_tests_at_the_level(cli, images_np
     assert "vs median 3x3" in result_line(result)
     metrics = json.loads((tmp_path / "b" / "metrics.json").read_text())
     assert metrics["noise"] == "gaussian" and metrics["noise_level"] == 0.1 and "blind" in metrics["model"]
+
+
+def test_the_median_baseline_is_printed_unless_no_baseline(cli, images_npy: Path, tmp_path: Path) -> None:
+    args = ["denoise", "--data", images_npy, "--noise", "gaussian", "--noise-level", "0.3", *TINY]
+    assert "vs median 3x3" in result_line(cli(*args, "--out", tmp_path / "a"))
+    line = result_line(cli(*args, "--no-baseline", "--out", tmp_path / "b"))
+    assert re.match(r"PSNR -?\d+\.\d\d dB \(noisy \d+\.\d\d\); SSIM -?\d\.\d{3}; 4 images denoised", line), line
+    assert "median" not in line.split("; run folder")[0]
+    metrics = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert "psnr_median3" not in metrics and "psnr_denoised" in metrics
+
+
+def test_a_denoise_run_folder_is_reused_as_run(cli, images_npy: Path, tmp_path: Path) -> None:
+    from aekit.apps.denoise import load_denoiser
+
+    cli("denoise", "--data", images_npy, "--noise", "salt_pepper", "--noise-level", "0.2", *TINY, "--out", tmp_path / "dn")
+    assert (tmp_path / "dn" / "config.json").exists() and (tmp_path / "dn" / "model.safetensors").exists()
+    x = np.load(images_npy)
+    noisy = np.where(np.random.default_rng(3).random(x.shape) < 0.1, 1.0, x).astype(np.float32)
+    np.save(tmp_path / "noisy.npy", noisy)
+    again = cli("--quiet", "denoise", tmp_path / "dn", "--data", tmp_path / "noisy.npy", "--clean", images_npy,
+                "--out", tmp_path / "again")
+    assert "40 images denoised" in result_line(again) and "vs median 3x3" in result_line(again)
+    expected = load_denoiser(tmp_path / "dn")(noisy)
+    np.testing.assert_allclose(np.load(tmp_path / "again" / "denoised.npy"), expected, atol=1e-6)
+
+
+def test_denoise_blocks_trains_and_measures(cli, images_npy: Path, tmp_path: Path) -> None:
+    result = cli("denoise", "--data", images_npy, "--noise", "blocks", "--noise-level", "0.25", *TINY,
+                 "--out", tmp_path / "blk")
+    assert "vs median 3x3" in result_line(result)
+    assert json.loads((tmp_path / "blk" / "metrics.json").read_text())["noise"] == "blocks"
+
+
+def test_denoise_bad_options_each_get_one_clear_message(cli, images_npy: Path, tmp_path: Path) -> None:
+    message = one_line_error(cli("denoise", "--data", images_npy, "--blind", "--model", "conv", *TINY,
+                                 "--out", tmp_path / "dn"))
+    assert "--blind" in message and "--model residual" in message
+    assert not (tmp_path / "dn").exists()  # refused before anything was written
+    text = usage_error(cli("denoise", "--data", images_npy, "--noise", "gaussian", "--noise-level", "-0.1"))
+    assert "Invalid value for '--noise-level'" in text and "greater than or equal to 0" in text
+    message = one_line_error(cli("denoise", "--data", images_npy, "--noise", "blocks", "--noise-level", "1.5", *TINY,
+                                 "--out", tmp_path / "dn2"))
+    assert "fraction of each image to hide, in [0, 1]" in message
+
+
+def test_noise_choices_mirror_the_library() -> None:
+    from aekit.apps.denoise import NOISES
+    from aekit.cli.denoise import DenoiseNoise
+
+    assert [n.value for n in DenoiseNoise] == list(NOISES)

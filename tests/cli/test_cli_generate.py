@@ -67,3 +67,20 @@ def test_sampler_choices_mirror_the_library() -> None:
     from aekit.apps.generate import SAMPLERS
 
     assert {s.value for s in Sampler} == set(SAMPLERS)
+
+
+def test_the_baseline_is_drawn_unless_no_baseline(cli, image_run: Path, tmp_path: Path) -> None:
+    args = ["--quiet", "generate", image_run, "--n", "4", "--n-components", "2"]
+    assert "and 4 PCA-Gaussian baseline samples" in result_line(cli(*args, "--out", tmp_path / "a"))
+    line = result_line(cli(*args, "--no-baseline", "--out", tmp_path / "b"))
+    assert line.startswith("4 gmm samples (code size 3); folder ") and "PCA" not in line
+    assert not (tmp_path / "b" / "baseline_pca.png").exists() and (tmp_path / "b" / "samples.png").exists()
+    assert json.loads((tmp_path / "b" / "metrics.json").read_text())["baseline"] is None
+
+
+def test_generate_refuses_n_below_one_and_data_outside_the_models_range(cli, image_run: Path, tmp_path: Path) -> None:
+    assert "--n" in usage_error(cli("generate", image_run, "--n", "0"))
+    x = np.load(make_images(tmp_path))
+    np.save(tmp_path / "big.npy", (x * 255.0).astype(np.float32))
+    message = one_line_error(cli("generate", image_run, "--data", tmp_path / "big.npy", "--out", tmp_path / "g"))
+    assert "outside the model's range" in message and "255" in message

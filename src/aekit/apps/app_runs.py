@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from aekit.apps.compress import CompressResult, compress_images
-from aekit.apps.denoise import DenoiseResult, denoise, train_denoiser
+from aekit.apps.denoise import DenoiseResult, denoise, load_denoiser, train_denoiser
 from aekit.apps.detect import DetectResult, detect
 from aekit.apps.generate import GenerateResult, generate
 from aekit.apps.runs import input_for_run, load_run
@@ -177,8 +177,8 @@ class DenoiseRun:
 def denoise_run(data: str, out: PathLike | None = None, *, run: PathLike | None = None, noise: str | None = None,
                 noise_level: float = 0.3, blind: bool = False, clean: str | None = None, model: str = "residual",
                 depth: int = 8, width: int = 48, latent_dim: int = 32, epochs: int = 10, batch_size: int = 128,
-                n_show: int = 10, write_images: bool = False, device: str = "auto", overwrite: bool = False,
-                random_state: int | None = 0, verbose: bool = False,
+                n_show: int = 10, write_images: bool = False, baseline: bool = True, device: str = "auto",
+                overwrite: bool = False, random_state: int | None = 0, verbose: bool = False,
                 write_report: ReportWriter | None = None) -> DenoiseRun:
     """Clean images with :func:`aekit.apps.denoise.denoise` and write a run folder.
 
@@ -192,8 +192,12 @@ def denoise_run(data: str, out: PathLike | None = None, *, run: PathLike | None 
     - no ``noise``: ``data`` holds **noisy** images, cleaned by the model of ``run`` (an
       autoencoder trained with noise); ``clean`` (their clean versions) adds PSNR/SSIM.
 
-    The folder holds ``denoised.npy``, ``denoise_grid.png``, optionally ``images/``,
-    ``metrics.json`` (PSNR/SSIM of noisy, denoised and the 3×3 median filter) and ``report.html``.
+    ``run`` is a folder of ``aekit train`` (an autoencoder) or of an earlier ``aekit denoise``
+    that trained a denoiser (:func:`~aekit.apps.denoise.load_denoiser`). The folder holds
+    ``denoised.npy``, ``denoise_grid.png``, optionally ``images/``, ``metrics.json`` (PSNR/SSIM
+    of noisy, denoised and, unless ``baseline=False``, the 3×3 median filter), ``report.html``
+    and, when a denoiser was trained here, that denoiser (``config.json`` +
+    ``model.safetensors``: pass the folder as ``run`` to reuse it).
     """
     if blind and noise is None:
         noise = "gaussian"
@@ -203,17 +207,21 @@ def denoise_run(data: str, out: PathLike | None = None, *, run: PathLike | None 
     if noise is not None and clean is not None:
         raise InputError("--clean gives the clean versions of noisy --data, but with --noise (or --blind) --data "
                          "already holds the clean images; drop one of them.")
+    if blind and run is None and model != "residual":
+        raise InputError(f"--blind trains one denoiser over σ ~ U[0, 0.55], which needs --model residual (the "
+                         f"autoencoders train for one fixed level), got --model {model}. Drop --blind, or use "
+                         "--model residual.")
     folder = create_run_dir(Path(out) if out is not None else Path("runs") / f"{source_name(data)}-denoise",
                             overwrite=overwrite)
     trained = None
     if noise is None:
-        den, _, info = load_run(run)  # type: ignore[arg-type]  # run is set when noise is None
+        den = load_denoiser(run)  # type: ignore[arg-type]  # run is set when noise is None
         noisy = _data(data, split="test").X
         truth = None if clean is None else _data(clean, split="test").X
         name = source_name(data)
     else:
         if run is not None:
-            den, _, _ = load_run(run)
+            den = load_denoiser(run)
             test = _data(data, split="test")
         else:
             train, test, _ = load_train_test(data)
@@ -225,9 +233,10 @@ def denoise_run(data: str, out: PathLike | None = None, *, run: PathLike | None 
         truth = np.asarray(test.X, dtype=np.float32)
         noisy = add_noise(truth, noise, noise_level, value_range=(0.0, 1.0), random_state=random_state)
         name = test.name
-    result = denoise(den, noisy, clean=truth, out=folder, n_show=n_show, write_images=write_images)
-    if trained is not None and hasattr(den.network, "save"):
-        den.network.save(folder)  # a denoising autoencoder trained here: the folder is a run to reuse
+    result = denoise(den, noisy, clean=truth, out=folder, n_show=n_show, write_images=write_images,
+                     baseline=baseline)
+    if trained is not None:
+        den.save(folder)  # the denoiser trained here: the folder is a run to reuse (aekit denoise FOLDER ...)
     metrics: dict[str, Any] = {"data": name, "n_images": len(result.denoised), "noise": noise,
                                "noise_level": noise_level if noise is not None else None, "model": trained or str(run),
                                "images_per_second": result.images_per_second,
@@ -251,8 +260,8 @@ class GenerateRun:
 
 def generate_run(run: PathLike, out: PathLike | None = None, *, data: str | None = None, n: int = 64,
                  sampler: str = "gmm", n_components: int = 10, interpolate_pair: tuple[int, int] | None = None,
-                 steps: int = 8, traverse_dims: bool = False, overwrite: bool = False, random_state: int | None = 0,
-                 write_report: ReportWriter | None = None) -> GenerateRun:
+                 steps: int = 8, traverse_dims: bool = False, baseline: bool = True, overwrite: bool = False,
+                 random_state: int | None = 0, write_report: ReportWriter | None = None) -> GenerateRun:
     """Samples, interpolations and traversals of the model in ``run`` (:func:`aekit.apps.generate.generate`).
 
     ``data`` (default: the data the run was trained on, its training split) is what the
@@ -268,11 +277,11 @@ def generate_run(run: PathLike, out: PathLike | None = None, *, data: str | None
     ds = _data(str(source), split="train", info=info)
     folder = create_run_dir(Path(out) if out is not None else run_dir / "generate", overwrite=overwrite)
     result = generate(model, ds.X, n=n, sampler=sampler, n_components=n_components,
-                      interpolate_pair=interpolate_pair, steps=steps, traverse_dims=traverse_dims, out=folder,
-                      random_state=random_state)
+                      interpolate_pair=interpolate_pair, steps=steps, traverse_dims=traverse_dims, baseline=baseline,
+                      out=folder, random_state=random_state)
     latent_dim = int(np.asarray(model.transform(np.asarray(ds.X[:1]))).shape[1])
     metrics = {"run": str(run), "data": ds.name, "n": n, "sampler": sampler, "latent_dim": latent_dim,
-               "baseline": f"PCA-Gaussian ({min(latent_dim, len(ds))} components)",
+               "baseline": f"PCA-Gaussian ({min(latent_dim, len(ds))} components)" if baseline else None,
                "interpolate": list(interpolate_pair) if interpolate_pair is not None else None,
                "traverse": traverse_dims}
     return GenerateRun(result, ds.name, folder, latent_dim, _report(folder, metrics, write_report))

@@ -3,12 +3,14 @@
 Two steps, each a function:
 
 - :func:`train_denoiser` learns to undo one noise model (Gaussian with σ, salt-and-pepper
-  or pixel masking with probability p) from clean images, with a residual network that
+  or pixel masking with probability p, block masking of a fraction p of each image) from
+  clean images, with a residual network that
   predicts the noise (``model="residual"``, DnCNN; the default, and the one that wins in
   ``benchmarks/bench_denoise.py``) or a denoising autoencoder (``"dense"``, ``"conv"``:
   :class:`aekit.Autoencoder` with ``noise=``). A ``(low, high)`` Gaussian level trains a
   *blind* denoiser: every training image gets its own σ drawn from the range, so one model
-  serves every level in it.
+  serves every level in it. :meth:`Denoiser.save` writes it to a folder and
+  :func:`load_denoiser` reads it back (``aekit denoise RUN`` reuses such a folder).
 - :func:`denoise` cleans noisy images with such a :class:`Denoiser`, or with any fitted
   aekit autoencoder, writes the denoised array (and optionally one PNG per image) and a
   grid noisy / denoised / median 3×3 / clean, and returns a :class:`DenoiseResult`. When
@@ -34,20 +36,26 @@ import torch
 from scipy.ndimage import median_filter
 from torch import Tensor, nn
 
-from aekit.data.corruption import Corruption, check_noise
+from aekit.data.corruption import IMAGE_NOISES, Corruption, check_noise
 from aekit.data.images import write_image
 from aekit.data.noise_levels import GaussianLevels, check_level_range
 from aekit.data.sources import load_dataset
-from aekit.errors import InputError, NotFittedError
-from aekit.estimators import Autoencoder
+from aekit.errors import InputError, ModelFileError, NotFittedError
+from aekit.estimators import Autoencoder, load
+from aekit.io.model_file import load_model, save_model
 from aekit.metrics.image import ssim
 from aekit.metrics.reconstruction import psnr
+from aekit.models.registry import check_state_shapes, spec_from_dict, spec_to_dict
 from aekit.models.residual import ResidualDenoiser, ResidualSpec
 from aekit.plots.grids import plot_image_grid
 from aekit.train.config import TrainConfig
 from aekit.train.loop import fit_module
 
 MODELS: tuple[str, ...] = ("residual", "conv", "dense")
+#: The noises a denoiser trains for (:data:`aekit.data.corruption.IMAGE_NOISES`).
+NOISES: tuple[str, ...] = IMAGE_NOISES
+#: The ``estimator`` name in a saved residual denoiser's ``config.json``.
+SAVED_NAME = "Denoiser"
 
 
 # ---------------------------------------------------------------------------- input
@@ -108,7 +116,7 @@ def _check_level(noise: str, level: Any) -> float | tuple[float, float]:
             raise InputError(f"a range of levels (blind mode) works with noise='gaussian' only, got noise={noise!r} "
                              f"and level={tuple(level)!r}. Pass one probability for {noise!r}.")
         return check_level_range(level, name="level")
-    check_noise(noise, level, names=("noise", "level"))
+    check_noise(noise, level, names=("noise", "level"), kinds=NOISES)
     return float(level)
 
 
@@ -171,6 +179,23 @@ class Denoiser:
         return cls(model="estimator", network=estimator, noise=getattr(estimator, "noise", None),
                    level=getattr(estimator, "noise_level", None), image_shape=tuple(image_shape))  # type: ignore[arg-type]
 
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the denoiser to ``folder`` (``config.json`` + ``model.safetensors``, no pickle).
+
+        A residual network is saved with its noise model and image shape; a denoising
+        autoencoder as the estimator it is (``aekit.load`` reads it too). Read either back
+        with :func:`load_denoiser`. Returns the path of ``config.json``.
+        """
+        if self.model != "residual":
+            return Path(self.network.save(folder))
+        net: ResidualDenoiser = self.network
+        config = {"estimator": SAVED_NAME, "model": "residual", "spec": spec_to_dict(net.spec), "noise": self.noise,
+                  "level": list(self.level) if isinstance(self.level, tuple) else self.level,
+                  "image_shape": list(self.image_shape), "history": [_plain(r) for r in self.history],
+                  "fit_seconds": self.fit_seconds}
+        state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+        return save_model(folder, config, state)
+
     def check_images(self, X: Any, *, what: str = "X") -> np.ndarray:
         """X as ``(N, C, H, W)`` in [0, 1], refused unless this denoiser can take its size."""
         x = as_images(X, what=what, image_shape=self.image_shape)
@@ -201,6 +226,53 @@ class Denoiser:
         return np.clip(pred.reshape(x.shape), 0.0, 1.0)
 
 
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    """A history record as JSON values (numbers as float, anything else as text)."""
+    return {str(k): float(v) if isinstance(v, (int, float, np.integer, np.floating)) else str(v)
+            for k, v in record.items()}
+
+
+def load_denoiser(path: str | os.PathLike[str]) -> Denoiser:
+    """The denoiser saved in ``path``: a residual one (:meth:`Denoiser.save`) or any aekit autoencoder.
+
+    Parameters
+    ----------
+    path : path
+        A folder written by :meth:`Denoiser.save`, ``aekit denoise`` or ``aekit train``
+        (or its ``config.json``).
+
+    Returns
+    -------
+    Denoiser
+
+    Raises
+    ------
+    aekit.errors.ModelFileError
+        Missing, corrupt or edited files (see :func:`aekit.io.model_file.load_model`), or
+        a saved denoiser whose config does not match its weights.
+    """
+    config, tensors = load_model(path)
+    if config.get("estimator") != SAVED_NAME:
+        return Denoiser.from_estimator(load(path))
+    try:
+        spec = spec_from_dict("residual", dict(config["spec"]))
+        noise = config["noise"]
+        level = config["level"]
+        level = tuple(float(v) for v in level) if isinstance(level, list) else float(level)
+        image_shape = tuple(int(v) for v in config["image_shape"])
+        if len(image_shape) != 3 or noise not in NOISES:
+            raise ValueError(f"image_shape {image_shape}, noise {noise!r}")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path} holds a denoiser whose config.json is incomplete or malformed ({exc}); restore "
+                             "it from the same save as its weights, or train the denoiser again.") from exc
+    check_state_shapes(lambda: ResidualDenoiser(spec), tensors, what=str(path))
+    net = ResidualDenoiser(spec)
+    net.load_state_dict(tensors)
+    return Denoiser(model="residual", network=net.eval(), noise=noise, level=level,  # type: ignore[arg-type]
+                    image_shape=image_shape, history=tuple(config.get("history") or ()),  # type: ignore[arg-type]
+                    fit_seconds=float(config.get("fit_seconds") or 0.0))
+
+
 def _square(n: int) -> tuple[int, int, int]:
     side = int(round(n ** 0.5))
     if side * side != n:
@@ -220,17 +292,19 @@ def train_denoiser(X: Any, *, noise: str = "gaussian", level: float | tuple[floa
     ----------
     X : array-like or path
         Clean training images (see :func:`as_images`), values in [0, 1].
-    noise : {"gaussian", "salt_pepper", "mask"}, default="gaussian"
+    noise : {"gaussian", "salt_pepper", "mask", "blocks"}, default="gaussian"
         The noise to undo: added Gaussian noise clipped to [0, 1]; each pixel set to 0 or
-        1 with probability ``level``; each pixel set to 0 with probability ``level``.
+        1 with probability ``level``; each pixel set to 0 with probability ``level``; one
+        block per image, a fraction ``level`` of its area, set to 0 (residual model only).
     level : float or (float, float), default=0.3
-        σ for "gaussian" (>= 0) or the probability p for the others (in [0, 1]). A
+        σ for "gaussian" (>= 0), else the probability or area fraction p (in [0, 1]). A
         ``(low, high)`` pair for "gaussian" trains a blind denoiser: each training image
         gets a σ drawn uniformly from the range, so one model serves every level in it.
     model : {"residual", "conv", "dense"}, default="residual"
         "residual": a DnCNN that predicts the noise at full resolution
         (:class:`~aekit.models.residual.ResidualDenoiser`). "conv", "dense": a denoising
-        :class:`aekit.Autoencoder` with a ``latent_dim`` code (one fixed level only).
+        :class:`aekit.Autoencoder` with a ``latent_dim`` code (one fixed level of
+        "gaussian", "mask" or "salt_pepper" only).
     depth, width : int, default=8, 48
         Layers and channels of the residual network.
     latent_dim : int, default=32
@@ -257,7 +331,8 @@ def train_denoiser(X: Any, *, noise: str = "gaussian", level: float | tuple[floa
     ------
     aekit.errors.InputError
         An unknown noise or model, a negative σ or a probability outside [0, 1], a range
-        for a model other than "residual", or images that are not images in [0, 1].
+        or "blocks" for a model other than "residual", or images that are not images in
+        [0, 1].
 
     Examples
     --------
@@ -269,8 +344,14 @@ def train_denoiser(X: Any, *, noise: str = "gaussian", level: float | tuple[floa
     if model not in MODELS:
         raise InputError(f"model must be one of {', '.join(map(repr, MODELS))}, got {model!r}.")
     if not isinstance(noise, str):
-        raise InputError(f"noise must be one of 'gaussian', 'salt_pepper', 'mask', got {noise!r}.")
+        raise InputError(f"noise must be one of {', '.join(map(repr, NOISES))}, got {noise!r}.")
     lvl = _check_level(noise, level)
+    if model != "residual" and isinstance(lvl, tuple):
+        raise InputError(f"a range of levels (blind mode) needs model='residual', got model={model!r} with "
+                         f"level={lvl}. Use model='residual', or pass one σ for a {model} autoencoder.")
+    if model != "residual" and noise == "blocks":
+        raise InputError(f"noise='blocks' needs model='residual' (the autoencoders' noise= takes 'gaussian', 'mask' "
+                         f"and 'salt_pepper'), got model={model!r}. Use model='residual'.")
     for name, value in (("depth", depth), ("width", width), ("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (2 if name == "depth" else 1):
             raise InputError(f"{name} must be an int >= {2 if name == 'depth' else 1}, got {value!r}.")
@@ -278,9 +359,6 @@ def train_denoiser(X: Any, *, noise: str = "gaussian", level: float | tuple[floa
     shape = tuple(int(s) for s in x.shape[1:])
     t0 = time.perf_counter()
     if model != "residual":
-        if isinstance(lvl, tuple):
-            raise InputError(f"a range of levels (blind mode) needs model='residual', got model={model!r} with "
-                             f"level={lvl}. Use model='residual', or pass one σ for a {model} autoencoder.")
         est = Autoencoder(int(latent_dim), model=model, noise=noise, noise_level=lvl, epochs=int(epochs),
                           batch_size=int(batch_size), lr=float(lr), device=device, random_state=random_state,
                           verbose=verbose)
@@ -323,8 +401,9 @@ class DenoiseResult:
         Throughput of the denoiser alone.
     psnr, ssim : dict of str to float
         With the clean images known: PSNR (dB) and SSIM of ``"noisy"`` (the input),
-        ``"denoised"`` and ``"median3"`` (the 3×3 median baseline), each against the
-        clean images; empty otherwise. Higher is better for both.
+        ``"denoised"`` and ``"median3"`` (the 3×3 median baseline; absent with
+        ``baseline=False``), each against the clean images; empty otherwise. Higher is
+        better for both.
     paths : dict of str to Path
         ``"denoised"`` (``denoised.npy``), ``"grid"`` (``denoise_grid.png``) and
         ``"images"`` (a folder of PNGs) for what was written.
@@ -346,7 +425,8 @@ class DenoiseResult:
 
 
 def denoise(model: Denoiser | Any, noisy: Any, *, clean: Any = None, out: str | os.PathLike[str] | None = None,
-            n_show: int = 10, write_images: bool = False, batch_size: int = 256) -> DenoiseResult:
+            n_show: int = 10, write_images: bool = False, baseline: bool = True,
+            batch_size: int = 256) -> DenoiseResult:
     """Clean noisy images; with the clean images known, measure against the 3×3 median filter.
 
     Parameters
@@ -365,6 +445,9 @@ def denoise(model: Denoiser | Any, noisy: Any, *, clean: Any = None, out: str | 
         Images in the grid.
     write_images : bool, default=False
         Also write each denoised image as a PNG.
+    baseline : bool, default=True
+        Also run the 3×3 median filter and report it beside the denoiser (its row in the
+        grid, ``"median3"`` in the scores).
     batch_size : int, default=256
 
     Returns
@@ -393,11 +476,12 @@ def denoise(model: Denoiser | Any, noisy: Any, *, clean: Any = None, out: str | 
     t0 = time.perf_counter()
     y = den(x, batch_size=batch_size)
     speed = len(x) / max(time.perf_counter() - t0, 1e-9)
-    base = median3(x)
+    base = median3(x) if baseline else None
+    contenders = [("noisy", x)] + ([("median3", base)] if base is not None else []) + [("denoised", y)]
     psnrs: dict[str, float] = {}
     ssims: dict[str, float] = {}
     if ref is not None:
-        for name, img in (("noisy", x), ("median3", base), ("denoised", y)):
+        for name, img in contenders:
             psnrs[name] = psnr(ref, img, data_range=1.0)
             ssims[name] = ssim(ref, img, data_range=1.0)
     paths: dict[str, Path] = {}
@@ -407,12 +491,14 @@ def denoise(model: Denoiser | Any, noisy: Any, *, clean: Any = None, out: str | 
         paths["denoised"] = folder / "denoised.npy"
         np.save(paths["denoised"], y)
         k = min(int(n_show), len(x))
-        rows = [("noisy", x), ("denoised", y), ("median 3x3", base)] + ([("clean", ref)] if ref is not None else [])
-        grid = np.concatenate([r[:k] for _, r in rows])
+        rows = [("noisy", x), ("denoised", y)] + ([("median 3x3", base)] if base is not None else []) \
+            + ([("clean", ref)] if ref is not None else [])
+        grid = np.concatenate([r[:k] for _, r in rows])  # type: ignore[index]
         labels = [name if j == 0 else "" for name, _ in rows for j in range(k)]
-        title = "noisy / denoised / median 3x3" + (" / clean" if ref is not None else "")
+        title = " / ".join(name for name, _ in rows)
         if psnrs:
-            title += (f"  (PSNR {psnrs['noisy']:.1f} / {psnrs['denoised']:.1f} / {psnrs['median3']:.1f} dB)")
+            title += "  (PSNR " + " / ".join(f"{psnrs[n]:.1f}" for n in ("noisy", "denoised", "median3")
+                                             if n in psnrs) + " dB)"
         paths["grid"] = plot_image_grid(grid, folder / "denoise_grid.png", ncols=k, title=title, labels=labels)
         if write_images:
             paths["images"] = folder / "images"
@@ -422,4 +508,5 @@ def denoise(model: Denoiser | Any, noisy: Any, *, clean: Any = None, out: str | 
     return DenoiseResult(denoised=y, images_per_second=speed, psnr=psnrs, ssim=ssims, paths=paths)
 
 
-__all__ = ["MODELS", "DenoiseResult", "Denoiser", "as_images", "denoise", "median3", "train_denoiser"]
+__all__ = ["MODELS", "NOISES", "DenoiseResult", "Denoiser", "as_images", "denoise", "load_denoiser", "median3",
+           "train_denoiser"]

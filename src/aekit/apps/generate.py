@@ -77,7 +77,34 @@ def _check_data(model: Any, X: Any, what: str = "X") -> np.ndarray:
         raise InputError(f"{what} holds no samples (length 0).")
     if not np.isfinite(arr).all():
         raise InputError(f"{what} holds NaN or infinite values; drop or replace those samples.")
+    _check_range(model, arr, what)
     return arr
+
+
+def _model_range(model: Any) -> tuple[float, float] | None:
+    """The value range of the model's training data, where its scaler tells it (none for standardised data)."""
+    scaler = getattr(model, "scaler_", None)
+    method = getattr(scaler, "method", None)
+    if method == "none":
+        return 0.0, 1.0  # "auto" scaling leaves data alone only when it lies in [0, 1]
+    if method == "minmax":
+        lo, width = np.asarray(scaler.offset, np.float64), np.asarray(scaler.scale, np.float64)  # type: ignore[union-attr]
+        return float(lo.min()), float((lo + width).max())
+    return None
+
+
+def _check_range(model: Any, arr: np.ndarray, what: str) -> None:
+    """Refuse samples far outside the range the model was trained on (8-bit pixels for a [0, 1] model, ...)."""
+    span = _model_range(model)
+    if span is None:
+        return
+    lo, hi = span
+    slack = 0.1 * (hi - lo)  # new data may exceed the training extremes a little; a unit mix-up is far outside
+    a, b = float(arr.min()), float(arr.max())
+    if a < lo - slack or b > hi + slack:
+        raise InputError(f"{what} has values in [{a:.4g}, {b:.4g}], outside the model's range [{lo:.4g}, {hi:.4g}] "
+                         "(that of its training data). Scale the samples as the training data was: for a [0, 1] "
+                         "model, divide 8-bit pixel values by 255 (uint8 arrays are divided for you).")
 
 
 def _image_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -339,8 +366,9 @@ class GenerateResult:
     ----------
     samples : ndarray of shape (n, *input_shape_)
         Decoded draws from the chosen sampler.
-    baseline : ndarray of shape (n, *input_shape_)
-        Draws from the PCA-Gaussian baseline with as many components as the code.
+    baseline : ndarray of shape (n, *input_shape_) or None
+        Draws from the PCA-Gaussian baseline with as many components as the code; None
+        with ``baseline=False``.
     interpolations : dict of str to ndarray
         ``"linear"`` and ``"spherical"`` paths of ``steps`` images (empty without
         ``interpolate``).
@@ -351,7 +379,7 @@ class GenerateResult:
     """
 
     samples: np.ndarray
-    baseline: np.ndarray
+    baseline: np.ndarray | None
     interpolations: dict[str, np.ndarray] = field(default_factory=dict)
     traversal: np.ndarray | None = None
     paths: dict[str, Path] = field(default_factory=dict)
@@ -359,7 +387,8 @@ class GenerateResult:
 
 def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_components: int = 10,
              interpolate_pair: tuple[int, int] | None = None, steps: int = 8, traverse_dims: bool = False,
-             out: str | os.PathLike[str] | None = None, random_state: int | None = 0) -> GenerateResult:
+             baseline: bool = True, out: str | os.PathLike[str] | None = None,
+             random_state: int | None = 0) -> GenerateResult:
     """Samples, optional interpolation and traversal grids, and the PCA-Gaussian baseline.
 
     Parameters
@@ -376,6 +405,8 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
     steps : int, default=8
     traverse_dims : bool, default=False
         Write a traversal of each code dimension (at most 16) around ``X[0]``.
+    baseline : bool, default=True
+        Also draw ``n`` samples of the PCA-Gaussian baseline (:func:`pca_gaussian_samples`).
     out : path, optional
         Folder for ``samples.png``/``.npy``, ``baseline_pca.png``/``.npy``,
         ``interpolation.png``/``.npy`` and ``traversal.png``/``.npy``.
@@ -384,13 +415,19 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
     Returns
     -------
     GenerateResult
+
+    Raises
+    ------
+    aekit.errors.InputError
+        ``n`` <= 0, samples of another shape than the model's or far outside its value
+        range, interpolation indices out of range, or a sampler the model lacks.
     """
     data = _check_data(model, X)
     shape = _input_shape(model)
     samples = sample(model, n, sampler=sampler, X=data, n_components=n_components, random_state=random_state)
     Z_dim = int(np.asarray(model.transform(data[:1])).shape[1])
-    baseline = pca_gaussian_samples(data, n, n_components=min(Z_dim, *data.reshape(len(data), -1).shape),
-                                    random_state=random_state)
+    base = pca_gaussian_samples(data, n, n_components=min(Z_dim, *data.reshape(len(data), -1).shape),
+                                random_state=random_state) if baseline else None
     paths_ = {}
     interps: dict[str, np.ndarray] = {}
     if interpolate_pair is not None:
@@ -405,8 +442,10 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
         folder.mkdir(parents=True, exist_ok=True)
         img = _image_shape(shape)
         ncols = int(np.ceil(np.sqrt(n)))
-        for name, arr, title in (("samples", samples, f"{sampler} samples"),
-                                 ("baseline_pca", baseline, f"PCA-Gaussian baseline ({Z_dim} components)")):
+        grids = [("samples", samples, f"{sampler} samples")]
+        if base is not None:
+            grids.append(("baseline_pca", base, f"PCA-Gaussian baseline ({Z_dim} components)"))
+        for name, arr, title in grids:
             np.save(folder / f"{name}.npy", arr)
             paths_[f"{name}_npy"] = folder / f"{name}.npy"
             paths_[name] = plot_image_grid(arr.reshape(len(arr), -1), folder / f"{name}.png", ncols=ncols,
@@ -427,7 +466,7 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
             paths_["traversal"] = plot_image_grid(trav.reshape(-1, int(np.prod(shape))), folder / "traversal.png",
                                                   ncols=steps, labels=labels, image_shape=img,
                                                   title="latent traversals (±2 sd per dimension)")
-    return GenerateResult(samples=samples, baseline=baseline, interpolations=interps, traversal=trav, paths=paths_)
+    return GenerateResult(samples=samples, baseline=base, interpolations=interps, traversal=trav, paths=paths_)
 
 
 __all__ = ["METHODS", "SAMPLERS", "CodeDensity", "GenerateResult", "fit_code_density", "generate", "interpolate",

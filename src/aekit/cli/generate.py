@@ -45,6 +45,8 @@ def generate(
     traverse: Annotated[bool, typer.Option("--traverse", help="Also vary each code dimension (at most 16) around "
                                                               "the first sample's code.")] = False,
     steps: Annotated[int, typer.Option(min=2, help="Images per interpolation and traversal row.")] = 8,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Skip the PCA-Gaussian baseline samples "
+                                                                    "(baseline_pca.png / .npy).")] = False,
     data: Annotated[Optional[str], typer.Option(
         "--data", "-d", show_default="the run's training data",
         help="The training samples the mixture, the baseline and traversals are fitted on, and that "
@@ -58,7 +60,7 @@ def generate(
     """Draw new samples from a trained model; also interpolations and latent traversals.
 
     Writes **samples.png** / **samples.npy**, the classical baseline
-    **baseline_pca.png** / **.npy** (a Gaussian in PCA space with as many components as
+    **baseline_pca.png** / **.npy** (unless --no-baseline: a Gaussian in PCA space with as many components as
     the model's code, sampled and projected back), with --interpolate
     **interpolation.png** / **.npy**, with --traverse **traversal.png** / **.npy**,
     **metrics.json** and **report.html**. Same seed, same images.
@@ -75,11 +77,14 @@ def generate(
 
     done = generate_run(run, out, data=data, n=n, sampler=sampler.value, n_components=n_components,
                         interpolate_pair=interpolate,  # type: ignore[arg-type]  # a pair from parse_pair
-                        steps=steps, traverse_dims=traverse, overwrite=overwrite, random_state=random_state,
+                        steps=steps, traverse_dims=traverse, baseline=not no_baseline, overwrite=overwrite,
+                        random_state=random_state,
                         write_report=write_report)
     extra = [k for k in ("interpolation", "traversal") if k in done.result.paths]
     note(f"fitted on {done.data_name}; grids: " + ", ".join(str(p) for k, p in done.result.paths.items()
                                                            if not k.endswith("_npy")))
-    say(f"{len(done.result.samples):,} {sampler.value} samples (code size {done.latent_dim}) and "
-        f"{len(done.result.baseline):,} PCA-Gaussian baseline samples" + (f", {' and '.join(extra)}" if extra else "")
+    base = done.result.baseline
+    say(f"{len(done.result.samples):,} {sampler.value} samples (code size {done.latent_dim})"
+        + (f" and {len(base):,} PCA-Gaussian baseline samples" if base is not None else "")
+        + (f", {' and '.join(extra)}" if extra else "")
         + f"; folder {done.run_dir}" + (f", report {done.report}" if done.report else ""))
