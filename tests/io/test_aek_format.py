@@ -199,3 +199,14 @@ def test_tables_survive_tensors_and_refuse_corruption() -> None:
         EntropyTables.from_tensors(bad)
     with pytest.raises(ModelFileError, match="lack"):
         EntropyTables.from_tensors({"offsets": bad["offsets"]})
+
+
+@pytest.mark.parametrize("offset", [50, 54])  # height, width
+def test_a_forged_header_declaring_huge_images_is_refused_before_decoding(offset: int) -> None:
+    # The CRC is recomputed, as an attacker would: only the size limit stands between the
+    # file and a 2**32-pixel allocation in the entropy decoder.
+    data = bytearray(_container([b"abc"]))
+    struct.pack_into("<I", data, offset, 2**32 - 1)
+    struct.pack_into("<I", data, 76, zlib.crc32(bytes(data[:76])))
+    with pytest.raises(DataFileError, match="AEKIT_MAX_INPUT_BYTES"):
+        read_aek(bytes(data))

@@ -50,6 +50,7 @@ from typing import BinaryIO
 import numpy as np
 
 from aekit.data.files import atomic_path
+from aekit.data.limits import check_input_size
 from aekit.errors import DataFileError, InputError
 
 MAGIC = b"\x89AEK\r\n\x1a\n"
@@ -193,6 +194,9 @@ def read_header(data: bytes, what: str = "the data") -> AekHeader:
     _, _, _, digest, dtype, ndim, c, h, w, count, size, _ = _HEADER.unpack(head)
     if dtype not in DTYPES or c == 0 or h == 0 or w == 0 or ndim not in (0, 3, 4) or (ndim == 3 and c != 1):
         raise _corrupt(what, f"its header holds dtype code {dtype}, rank {ndim} and shape {(c, h, w)}")
+    # A forged header (its CRC recomputed) may declare 2**32-pixel sides; the decoder would
+    # allocate them before noticing, so the decoded size is bounded like any other input's.
+    check_input_size(count * c * h * w * 4, what=f"{what} ({count} images of {c}x{h}x{w}, as float32)")
     return AekHeader(model_sha256=digest.hex(), dtype=DTYPES[dtype], shape=(c, h, w), count=count, ndim=ndim)
 
 
