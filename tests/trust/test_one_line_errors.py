@@ -168,4 +168,4 @@ def test_classify_refuses_a_run_without_a_deterministic_encoder(tmp_path: Path) 
     result = CliRunner().invoke(app, ["classify", "--data", "x.csv", "--pretrained", str(tmp_path / "det"),
                                       "-o", str(tmp_path / "c")])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "AnomalyDetector" in result.output and "autoencoder or VAE run" in result.output
+    assert "AnomalyDetector" in result.output and "autoencoder run (dense, conv or VAE)" in result.output

@@ -39,7 +39,7 @@ from aekit.data.splits import load_train_test, source_name
 from aekit.errors import InputError
 from aekit.estimators import Autoencoder, AutoencoderClassifier
 from aekit.estimators._base import BaseAutoencoder
-from aekit.io.run_dir import check_run_dir, create_run_dir, write_history_csv, write_json
+from aekit.io.run_dir import check_run_dir, locked_run_dir, write_history_csv, write_json
 from aekit.plots import plot_error_vs_dim
 from aekit.plots.training import plot_history
 from aekit.train.callbacks import ProgressBar
@@ -297,8 +297,8 @@ def _pretrained(run: str | Path) -> BaseAutoencoder:
     estimator, _, _ = load_run(run)
     if not (isinstance(estimator, BaseAutoencoder) and estimator.deterministic_encoder):
         raise InputError(f"--pretrained {run} holds a model of type {type(estimator).__name__}, whose encoder a "
-                         "classifier cannot use; it must be an autoencoder or VAE run from 'aekit train' (or a "
-                         "folder written by Autoencoder.save or VariationalAutoencoder.save).")
+                         "classifier cannot use; it must be an autoencoder run (dense, conv or VAE) from "
+                         "'aekit train' (or a folder written by Autoencoder.save or VariationalAutoencoder.save).")
     return estimator
 
 
@@ -357,37 +357,37 @@ def classify_run(data: str, out: str | Path | None = None, *, pretrained: str | 
             callbacks=[ProgressBar()] if progress else [])
     seconds = time.perf_counter() - t0
 
-    run_dir = create_run_dir(run_dir, overwrite=overwrite)
-    files = {"config": clf.save(run_dir), "weights": run_dir / "model.safetensors"}
-    history = list(clf.history_)
-    files["history"] = write_history_csv(run_dir / "history.csv", history)
-    last = history[-1]
-    metrics: dict[str, Any] = {
-        "data": train.name, "test_accuracy": float(clf.score(test.X, test.y)),
-        "train_accuracy": float(clf.score(X_l, y_l)), "val_accuracy": last.get("val_accuracy"),
-        "train_loss_final": last["loss"], "val_loss_final": last.get("val_loss"),
-        "n_labels": int(len(idx)), "n_train": int(len(train)), "n_test": int(len(test)),
-        "n_classes": int(len(clf.classes_)), "freeze_encoder": freeze,
-        "pretrained": None if pretrained is None else str(pretrained),
-        "epochs_run": len(history), "seconds": seconds, "latent_dim": int(clf.autoencoder_.spec_.latent_dim),
-    }
-    baselines: tuple[Baseline, ...] = ()
-    if baseline:
-        fix = ("fine-tune the encoder (--fine-tune)" if freeze else
-               f"train longer (--epochs {2 * epochs}) or a larger code (--latent-dim {2 * metrics['latent_dim']})")
-        ours = metrics["test_accuracy"]
-        baselines = (logistic_regression(X_l, y_l, test.X, test.y, ours=ours, fix=fix, random_state=random_state),
-                     logistic_regression(X_l, y_l, test.X, test.y, pca_components=metrics["latent_dim"], ours=ours,
-                                         fix=fix, random_state=random_state))
-        metrics["baseline"], metrics["baseline_pca"] = (b.to_dict() for b in baselines)
-    files["metrics"] = write_json(run_dir / "metrics.json", metrics)
-    files["run"] = write_json(run_dir / "run.json", {
-        "command": "classify", "data": data, "label_column": label_column, "test_data": test_source,
-        "labelled_rows": int(len(idx)), "pretrained": metrics["pretrained"]})
-    files["classification_history"] = plot_history(
-        history, run_dir / "classification_history.png", skip=("seconds", "lr"),
-        title=f"{'frozen' if freeze else 'fine-tuned'} encoder + head on {train.name}")
-    report = write_report(run_dir) if write_report is not None else None
-    return ClassifyResult(classifier=clf, run_dir=run_dir, metrics=metrics, files=files, report=report,
-                          n_labels=int(len(idx)), epochs=len(history), seconds=seconds, test_source=test_source,
-                          baselines=baselines)
+    with locked_run_dir(run_dir, overwrite=overwrite) as run_dir:  # one writer at a time
+        files = {"config": clf.save(run_dir), "weights": run_dir / "model.safetensors"}
+        history = list(clf.history_)
+        files["history"] = write_history_csv(run_dir / "history.csv", history)
+        last = history[-1]
+        metrics: dict[str, Any] = {
+            "data": train.name, "test_accuracy": float(clf.score(test.X, test.y)),
+            "train_accuracy": float(clf.score(X_l, y_l)), "val_accuracy": last.get("val_accuracy"),
+            "train_loss_final": last["loss"], "val_loss_final": last.get("val_loss"),
+            "n_labels": int(len(idx)), "n_train": int(len(train)), "n_test": int(len(test)),
+            "n_classes": int(len(clf.classes_)), "freeze_encoder": freeze,
+            "pretrained": None if pretrained is None else str(pretrained),
+            "epochs_run": len(history), "seconds": seconds, "latent_dim": int(clf.autoencoder_.spec_.latent_dim),
+        }
+        baselines: tuple[Baseline, ...] = ()
+        if baseline:
+            fix = ("fine-tune the encoder (--fine-tune)" if freeze else
+                   f"train longer (--epochs {2 * epochs}) or a larger code (--latent-dim {2 * metrics['latent_dim']})")
+            ours = metrics["test_accuracy"]
+            baselines = (logistic_regression(X_l, y_l, test.X, test.y, ours=ours, fix=fix, random_state=random_state),
+                         logistic_regression(X_l, y_l, test.X, test.y, pca_components=metrics["latent_dim"], ours=ours,
+                                             fix=fix, random_state=random_state))
+            metrics["baseline"], metrics["baseline_pca"] = (b.to_dict() for b in baselines)
+        files["metrics"] = write_json(run_dir / "metrics.json", metrics)
+        files["run"] = write_json(run_dir / "run.json", {
+            "command": "classify", "data": data, "label_column": label_column, "test_data": test_source,
+            "labelled_rows": int(len(idx)), "pretrained": metrics["pretrained"]})
+        files["classification_history"] = plot_history(
+            history, run_dir / "classification_history.png", skip=("seconds", "lr"),
+            title=f"{'frozen' if freeze else 'fine-tuned'} encoder + head on {train.name}")
+        report = write_report(run_dir) if write_report is not None else None
+        return ClassifyResult(classifier=clf, run_dir=run_dir, metrics=metrics, files=files, report=report,
+                              n_labels=int(len(idx)), epochs=len(history), seconds=seconds, test_source=test_source,
+                              baselines=baselines)

@@ -30,7 +30,7 @@ from aekit.apps.baselines import Baseline, pca_reconstruction, reconstruction_fi
 from aekit.data.dataset import Dataset
 from aekit.data.splits import load_series_train_test, load_train_test, source_name
 from aekit.estimators._params import defaults
-from aekit.io.run_dir import check_run_dir, create_run_dir, write_history_csv, write_json
+from aekit.io.run_dir import LOCK_NAME, check_run_dir, locked_run_dir, write_history_csv, write_json
 from aekit.metrics.reconstruction import reconstruction_metrics
 from aekit.plots.training import plot_history
 from aekit.train.callbacks import ProgressBar
@@ -201,22 +201,22 @@ def train_run(data: str, out: str | Path, *, model: ModelName = "dense",
     else:
         train, test, test_source = load_train_test(data, label_column=label_column)
     created = not out.exists()
-    run_dir = create_run_dir(out, overwrite=overwrite, resume=resume)
-    # run.json first: a run killed in its first epochs still says what it was.
-    record = {"command": command, "data": data, "model": model, "label_column": label_column,
-              "test_data": test_source, "validation_data": "test split" if validate_on_test else None,
-              "params": estimator.get_params(),
-              "columns": None if train.columns is None or train.is_image else list(train.columns)}
-    write_json(run_dir / "run.json", record)
-    try:
-        return _train_into(run_dir, estimator, model, train, test, test_source, first_steps, resume=resume,
-                           progress=progress, validate_on_test=validate_on_test, baseline=baseline,
-                           write_report=write_report)
-    except BaseException:
-        if created and {p.name for p in run_dir.iterdir()} <= {"run.json"}:  # nothing trained: leave no trace
-            (run_dir / "run.json").unlink(missing_ok=True)
-            run_dir.rmdir()
-        raise
+    # One writer at a time: a second run into this folder is refused while this one holds it.
+    with locked_run_dir(out, overwrite=overwrite, resume=resume) as run_dir:
+        # run.json first: a run killed in its first epochs still says what it was.
+        record = {"command": command, "data": data, "model": model, "label_column": label_column,
+                  "test_data": test_source, "validation_data": "test split" if validate_on_test else None,
+                  "params": estimator.get_params(),
+                  "columns": None if train.columns is None or train.is_image else list(train.columns)}
+        write_json(run_dir / "run.json", record)
+        try:
+            return _train_into(run_dir, estimator, model, train, test, test_source, first_steps, resume=resume,
+                               progress=progress, validate_on_test=validate_on_test, baseline=baseline,
+                               write_report=write_report)
+        except BaseException:
+            if created and {p.name for p in run_dir.iterdir()} <= {"run.json", LOCK_NAME}:  # nothing trained:
+                (run_dir / "run.json").unlink(missing_ok=True)  # leave no trace (the folder goes with the lock)
+            raise
 
 
 def _train_into(run_dir: Path, estimator: Any, model: str, train: Dataset, test: Dataset, test_source: str,

@@ -72,6 +72,11 @@ def fail_line(message: str) -> None:
     err().print(Text(f"error: {' '.join(str(message).split())}", style="bold red"))
 
 
+def warn_line(message: str) -> None:
+    """One yellow line on stderr: a warning the library raised (printed even with --quiet)."""
+    err().print(Text(f"warning: {' '.join(str(message).split())}", style="yellow"))
+
+
 def parse_widths(flag: str) -> Any:
     """A Typer callback turning '128,64' into (128, 64); '' or 'none' into ()."""
 

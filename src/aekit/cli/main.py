@@ -8,11 +8,13 @@ top; each command
 imports its apps function when it runs, so ``aekit --help`` does not load torch, matplotlib or scikit-learn. Any error aekit raises on
 purpose (:class:`aekit.errors.AekitError`) or a file the system cannot read or write
 becomes one red line on stderr and exit code 1; ``--debug`` shows the traceback instead.
+A warning the library raises becomes one yellow line on stderr.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Annotated, Any
 
 import typer
@@ -21,7 +23,7 @@ from typer.core import TyperGroup
 from aekit._version import __version__
 from aekit.cli import (classify, compress, demo, denoise, detect, encode, evaluate, export, generate, impute,
                        reconstruct, reduce, report, train, visualise)
-from aekit.cli._console import fail_line, state
+from aekit.cli._console import fail_line, state, warn_line
 
 
 def _expected(exc: BaseException) -> bool:
@@ -32,12 +34,19 @@ def _expected(exc: BaseException) -> bool:
     return isinstance(exc, OSError) or (errors is not None and isinstance(exc, errors.AekitError))
 
 
+def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    warn_line(str(message))
+
+
 class _AekitGroup(TyperGroup):
     """Runs a sub-command and turns expected failures into one line and exit code 1."""
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():  # the library's warnings: one yellow line each, not two of Python's
+                warnings.showwarning = _warning_line
+                return super().invoke(ctx)
         except Exception as exc:
             if state.debug or not _expected(exc):
                 raise

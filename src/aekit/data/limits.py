@@ -143,5 +143,5 @@ def pillow_size_check_off() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = saved
 
 
-__all__ = ["DEFAULT_MAX_INPUT_BYTES", "MAX_INPUT_BYTES_ENV", "check_input_size", "check_npy_header", "format_bytes", "max_input_bytes",
-           "pillow_size_check_off"]
+__all__ = ["DEFAULT_MAX_INPUT_BYTES", "MAX_INPUT_BYTES_ENV", "check_input_size", "check_npy_header", "format_bytes",
+           "max_input_bytes", "pillow_size_check_off"]

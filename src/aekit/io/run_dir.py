@@ -4,6 +4,11 @@ A run folder holds the model (``config.json`` + ``model.safetensors``), the trai
 checkpoint, ``history.csv``, ``metrics.json``, figures and ``report.html``. Every file is
 written atomically (temp file beside it, then a rename), so a run killed at any moment
 leaves each file either old or new, never half-written.
+
+One process at a time writes into a run folder: :func:`run_lock` holds ``.aekit.lock``
+in it (an advisory ``flock``, which the system releases when the process ends, however it
+ends), so a second ``aekit train --resume`` into the same folder is refused naming the
+first one's process id instead of silently replacing its files.
 """
 
 from __future__ import annotations
@@ -12,7 +17,12 @@ import io
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+import socket
+import sys
+import time
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +38,8 @@ RUN_FILES: tuple[str, ...] = (
     "config.json", "model.safetensors", "checkpoint.safetensors", "history.csv", "metrics.json",
     "run.json", "loss_curves.png", "reconstructions.png", "report.html",
 )
+#: The lock file :func:`run_lock` holds in a run folder while a process writes into it.
+LOCK_NAME = ".aekit.lock"
 #: Array file types :func:`write_array` writes, for messages.
 ARRAY_SUFFIXES: tuple[str, ...] = (".npy", ".csv")
 
@@ -61,7 +73,7 @@ def check_run_dir(path: str | os.PathLike[str], *, overwrite: bool = False, resu
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file, but a run needs a folder there. Choose another output folder (--out).")
     if folder.is_dir() and not (overwrite or resume):
-        existing = sorted(p.name for p in folder.iterdir())
+        existing = sorted(p.name for p in folder.iterdir() if p.name != LOCK_NAME)  # a lock alone is no run
         if existing:
             shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
             raise InputError(f"the run folder {folder} already exists and is not empty ({shown}). Pass --resume "
@@ -107,6 +119,128 @@ def create_run_dir(path: str | os.PathLike[str], *, overwrite: bool = False, res
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(folder)  # left by a killed earlier run: nothing else writes here now
     return folder
+
+
+#: The locks this process holds: resolved folder -> (file descriptor, nesting depth).
+_HELD: dict[Path, tuple[int, int]] = {}
+
+
+def _holder_text(raw: bytes) -> tuple[str, dict[str, Any]]:
+    """The holder a lock file names, as words for a message, and its fields."""
+    try:
+        info = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        info = None
+    if not isinstance(info, dict):
+        return "an unknown process", {}
+    since = f", since {info['since']}" if info.get("since") else ""
+    host = f" on {info['host']}" if info.get("host") and info.get("host") != socket.gethostname() else ""
+    command = f" ({info['command']})" if info.get("command") else ""
+    return f"process {info.get('pid')}{host}{command}{since}", info
+
+
+def _acquire(folder: Path) -> int:
+    import fcntl
+
+    path = folder / LOCK_NAME
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder, _ = _holder_text(os.pread(fd, 4096, 0))
+            os.close(fd)
+            raise InputError(
+                f"the run folder {folder} is in use by {holder}: two writers would replace each other's files. "
+                "Wait for that run to finish (or stop it), or write to another folder (--out).") from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:  # not a file its last holder removed while this process waited to open it
+            break
+        os.close(fd)
+    previous = os.pread(fd, 4096, 0)
+    if previous.strip():
+        holder, _ = _holder_text(previous)
+        warnings.warn(f"took over the lock of {folder}: {holder} held it and is gone (killed or crashed). Its "
+                      "files there are each whole (atomic writes); --resume continues from its last checkpoint.",
+                      UserWarning, stacklevel=4)
+    mine = {"pid": os.getpid(), "host": socket.gethostname(),
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:3]]),
+            "since": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, (json.dumps(mine) + "\n").encode(), 0)
+    return fd
+
+
+@contextmanager
+def run_lock(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the lock of run folder ``path`` (created if missing) for the duration of the block.
+
+    Re-entrant within one process; a second process is refused at once. The lock is
+    released, and ``.aekit.lock`` removed, when the block ends; a process killed while
+    holding it leaves the file, and the next writer takes the lock over with a warning.
+    Where the system has no ``fcntl`` (Windows), no lock is taken.
+
+    Yields
+    ------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    aekit.errors.InputError
+        Another live process holds the lock; the message names its process id.
+    """
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = folder.resolve()
+    if key in _HELD:
+        fd, depth = _HELD[key]
+        _HELD[key] = (fd, depth + 1)
+    elif sys.platform == "win32":
+        yield folder
+        return
+    else:
+        _HELD[key] = (_acquire(folder), 1)
+    try:
+        yield folder
+    finally:
+        fd, depth = _HELD[key]
+        if depth > 1:
+            _HELD[key] = (fd, depth - 1)
+        else:
+            del _HELD[key]
+            (folder / LOCK_NAME).unlink(missing_ok=True)  # still held: no one else can be using it
+            os.close(fd)
+
+
+@contextmanager
+def locked_run_dir(path: str | os.PathLike[str], *, overwrite: bool = False,
+                   resume: bool = False) -> Iterator[Path]:
+    """:func:`create_run_dir` under :func:`run_lock`: the folder is checked, cleaned and written by this process alone.
+
+    A folder this call created and the block left empty is removed again.
+
+    Yields
+    ------
+    pathlib.Path
+        The run folder.
+
+    Raises
+    ------
+    aekit.errors.InputError
+        As :func:`check_run_dir`, or the folder is in use by another process.
+    """
+    folder = check_run_dir(path, overwrite=overwrite, resume=resume)
+    created = not folder.exists()
+    try:
+        with run_lock(folder):
+            yield create_run_dir(folder, overwrite=overwrite, resume=resume)
+    finally:
+        if created and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _json_default(value: Any) -> Any:
@@ -221,5 +355,5 @@ def write_array(path: str | os.PathLike[str], array: Any, *, columns: Sequence[s
                      f"{' or '.join(ARRAY_SUFFIXES)}.")
 
 
-__all__ = ["ARRAY_SUFFIXES", "RUN_FILES", "check_run_dir", "create_run_dir", "write_array", "write_history_csv",
-           "write_json"]
+__all__ = ["ARRAY_SUFFIXES", "LOCK_NAME", "RUN_FILES", "check_run_dir", "create_run_dir", "locked_run_dir", "run_lock",
+           "write_array", "write_history_csv", "write_json"]

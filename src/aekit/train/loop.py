@@ -3,6 +3,7 @@ an objective that returns named loss terms, and a :class:`TrainConfig`."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -19,6 +20,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from aekit.data.batching import Batches, eval_batches
 from aekit.errors import InputError, TrainingDivergedError
+from aekit.io.run_dir import run_lock
 from aekit.losses.objective import Objective
 from aekit.train.callbacks import Callback
 from aekit.train.checkpoint import load_checkpoint, save_checkpoint
@@ -193,12 +195,15 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
         When the loss becomes NaN or infinite.
     InputError
         When resuming from a checkpoint written with other settings, or, under an lr
-        schedule, by a run of another length.
+        schedule, by a run of another length, or when another process is writing into
+        ``config.checkpoint_dir`` (:func:`aekit.io.run_dir.run_lock`).
     """
     check_schedule(config.lr_schedule, config.reduce_lr_patience)
     run = _prepare(module, train, val, objective, config, fingerprint)
     device = run.device
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), flush_denormals(device):
+    # One process at a time checkpoints into a folder (re-entrant: aekit train holds it already).
+    lock = run_lock(run.ckpt_dir) if run.ckpt_dir is not None and run.topo.is_main else contextlib.nullcontext()
+    with lock, torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), flush_denormals(device):
         torch.manual_seed(run.seed + 1)  # noise, dropout and sampling draw from here, not the caller's RNG
         if config.resume and run.ckpt_dir is not None:
             _restore(run, run.ckpt_dir)
