@@ -99,9 +99,12 @@ class Trust:
         self.outcome: str | None = None
         self.detail = ""
 
-    def isolated(self, category: str, run: Callable[[Trust], Any], timeout: float = 90) -> Any:
+    def isolated(self, category: str, run: Callable[[Trust], Any], timeout: float = 90,
+                 memory_gb: float = 3.0) -> Any:
         """Meet the input in a forked child (``run(child_trust)``), for code that may crash the
-        process (a native library's abort): a death by signal is a ``traceback`` (a crash)."""
+        process (a native library's abort) or take all memory: a death by signal is a
+        ``traceback`` (a crash); the child may map ``memory_gb`` more than the parent has."""
+        import resource
         import select
 
         r, w = os.pipe()
@@ -109,6 +112,10 @@ class Trust:
         if pid == 0:  # the child: sort, report, leave without pytest's teardown
             os.close(r)
             try:
+                with open("/proc/self/statm") as f:
+                    mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+                limit = mapped + int(memory_gb * 2**30)
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
                 child = Trust(self.nodeid, dry=True)
                 run(child)
                 message = [child.outcome, child.detail]
