@@ -38,9 +38,12 @@ class OpenedRun:
     data: Dataset
 
 
-def load_run(run: str | Path) -> tuple[Any, Path, dict[str, Any]]:
-    """A trained model, its run folder, and the folder's ``run.json`` (empty if absent)."""
-    estimator = load(run)
+def load_run(run: str | Path, *, device: str | None = None) -> tuple[Any, Path, dict[str, Any]]:
+    """A trained model, its run folder, and the folder's ``run.json`` (empty if absent).
+
+    ``device`` is where the model runs (:func:`aekit.load`): by default where it was
+    trained, or "auto" when that device is not here."""
+    estimator = load(run, device=device)
     run_dir = resolve_model_path(run).parent
     try:
         info = json.loads((run_dir / "run.json").read_text())
@@ -68,9 +71,11 @@ def input_for_run(info: dict[str, Any], data: str, *, split: str, label_column: 
     return ds
 
 
-def open_run(run: str | Path, data: str, *, split: str = "test", label_column: str | None = None) -> OpenedRun:
-    """Load the model of ``run`` and the data ``data`` (a named set's ``split``, or a whole file)."""
-    estimator, run_dir, info = load_run(run)
+def open_run(run: str | Path, data: str, *, split: str = "test", label_column: str | None = None,
+             device: str | None = None) -> OpenedRun:
+    """Load the model of ``run`` (on ``device``, see :func:`load_run`) and the data ``data``
+    (a named set's ``split``, or a whole file)."""
+    estimator, run_dir, info = load_run(run, device=device)
     return OpenedRun(estimator, run_dir, info, input_for_run(info, data, split=split, label_column=label_column))
 
 
@@ -102,21 +107,23 @@ class Written:
 
 
 def encode_run(run: str | Path, data: str, out: str | Path, *, split: str = "test",
-               label_column: str | None = None) -> Written:
-    """Write the codes of ``data`` under the model of ``run`` to ``out`` (.npy, or .csv with columns z0, z1, ...)."""
+               label_column: str | None = None, device: str | None = None) -> Written:
+    """Write the codes of ``data`` under the model of ``run`` to ``out`` (.npy, or .csv with columns z0, z1, ...),
+    computed on ``device`` (:func:`load_run`)."""
     out = check_array_path(out)
-    opened = open_run(run, data, split=split, label_column=label_column)
+    opened = open_run(run, data, split=split, label_column=label_column, device=device)
     codes = opened.estimator.transform(opened.data.X)
     write_array(out, codes, columns=[f"z{i}" for i in range(codes.shape[1])])
     return Written(opened.data.name, codes, out)
 
 
 def reconstruct_run(run: str | Path, data: str, out: str | Path, *, split: str = "test",
-                    label_column: str | None = None) -> Written:
+                    label_column: str | None = None, device: str | None = None) -> Written:
     """Write the reconstructions of ``data`` to ``out`` (.npy in the input's shape, or .csv one flat row
-    per sample); for images also a picture of the first ten beside it (same name, .png)."""
+    per sample); for images also a picture of the first ten beside it (same name, .png). Computed on
+    ``device`` (:func:`load_run`)."""
     out = check_array_path(out)
-    ds = open_run(run, data, split=split, label_column=label_column)
+    ds = open_run(run, data, split=split, label_column=label_column, device=device)
     x_hat = ds.estimator.predict(ds.data.X)
     columns = list(ds.data.columns) if ds.data.columns is not None and x_hat.ndim == 2 else None
     write_array(out, x_hat, columns=columns)
@@ -160,7 +167,7 @@ class Evaluation:
 
 
 def evaluate_run(run: str | Path, data: str, *, split: str = "test", label_column: str | None = None,
-                 out: str | Path | None = None, baseline: bool = True) -> Evaluation:
+                 out: str | Path | None = None, baseline: bool = True, device: str | None = None) -> Evaluation:
     """Measure the reconstruction error of the model of ``run`` on ``data`` and write it as JSON.
 
     Keys: ``mse``, ``bce`` (data in [0, 1] only), ``loss`` and ``mean_score`` (= -loss) of
@@ -168,9 +175,9 @@ def evaluate_run(run: str | Path, data: str, *, split: str = "test", label_colum
     measures (``elbo``, ``kl``, ``psnr_noisy``, ...). A recurrent model is measured per
     window of the series. ``out`` defaults to ``<run>/evaluation-<data>[-<split>].json``.
     With ``baseline`` the JSON also holds "baseline": PCA with the run's ``latent_dim``
-    components (:func:`pca_for_run`).
+    components (:func:`pca_for_run`). The model runs on ``device`` (:func:`load_run`).
     """
-    opened = open_run(run, data, split=split, label_column=label_column)
+    opened = open_run(run, data, split=split, label_column=label_column, device=device)
     estimator = opened.estimator
     ds = model_input(estimator, opened.data)
     named = is_dataset_name(data)

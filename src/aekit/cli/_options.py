@@ -28,5 +28,8 @@ DataOpt = Annotated[str, typer.Option("--data", "-d", show_default=False,
                                       help="A data-set name (default, mnist, fashion-mnist) or a path: .csv, .tsv, "
                                            ".parquet, .npy, .npz, IDX file, image folder.")]
 SplitOpt = Annotated[Split, typer.Option(help="Which split of a named data set (a file is read whole).")]
+DeviceOpt = Annotated[Optional[str], typer.Option(
+    "--device", show_default="where it was trained, or auto when that device is not here",
+    help="Where to run the model: auto, cpu, cuda, cuda:1 or mps. A model trained on a GPU runs on a CPU machine.")]
 LabelOpt = Annotated[Optional[str], typer.Option(
     help="A table's label column, left out of the features (default: the one the run was trained with).")]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from aekit.cli._console import say
-from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
+from aekit.cli._options import DataOpt, DeviceOpt, LabelOpt, RunArg, Split, SplitOpt
 
 
 def encode(
@@ -18,6 +18,7 @@ def encode(
                                       "z0, z1, ...).")] = Path("codes.npy"),
     split: SplitOpt = Split.test,
     label_column: LabelOpt = None,
+    device: DeviceOpt = None,
 ) -> None:
     """Encode data with a trained model: one row of latent_dim codes per sample.
 
@@ -28,6 +29,6 @@ def encode(
     """
     from aekit.apps.runs import encode_run
 
-    codes = encode_run(run, data, out, split=split.value, label_column=label_column)
+    codes = encode_run(run, data, out, split=split.value, label_column=label_column, device=device)
     n, width = codes.array.shape[:2]
     say(f"{n:,} codes of {width} values for {codes.data_name} written to {codes.path}")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from aekit.cli._console import NO_BASELINE_HELP, say, say_baseline
-from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
+from aekit.cli._options import DataOpt, DeviceOpt, LabelOpt, RunArg, Split, SplitOpt
 
 
 def evaluate(
@@ -19,6 +19,7 @@ def evaluate(
     split: SplitOpt = Split.test,
     label_column: LabelOpt = None,
     no_baseline: Annotated[bool, typer.Option("--no-baseline", help=NO_BASELINE_HELP)] = False,
+    device: DeviceOpt = None,
 ) -> None:
     """Measure reconstruction error of a trained model on data; print and save the metrics.
 
@@ -40,7 +41,7 @@ def evaluate(
     from aekit.apps.runs import evaluate_run
 
     result = evaluate_run(run, data, split=split.value, label_column=label_column, out=out,
-                          baseline=not no_baseline)
+                          baseline=not no_baseline, device=device)
     m = result.metrics
     shown = ", ".join(f"{k} {m[k]:.4g}" for k in ("mse", "bce", "loss", "mean_score") if k in m)
     say(f"{result.data_name} ({result.n_samples:,} samples): {shown}; written to {result.path}")

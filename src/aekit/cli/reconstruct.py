@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from aekit.cli._console import say
-from aekit.cli._options import DataOpt, LabelOpt, RunArg, Split, SplitOpt
+from aekit.cli._options import DataOpt, DeviceOpt, LabelOpt, RunArg, Split, SplitOpt
 
 
 def reconstruct(
@@ -18,6 +18,7 @@ def reconstruct(
                                       "as the input), or .csv (one flat row per sample).")] = Path("recon.npy"),
     split: SplitOpt = Split.test,
     label_column: LabelOpt = None,
+    device: DeviceOpt = None,
 ) -> None:
     """Reconstruct data with a trained model (encode, then decode), in the data's own units.
 
@@ -31,6 +32,6 @@ def reconstruct(
     """
     from aekit.apps.runs import reconstruct_run
 
-    recon = reconstruct_run(run, data, out, split=split.value, label_column=label_column)
+    recon = reconstruct_run(run, data, out, split=split.value, label_column=label_column, device=device)
     say(f"{len(recon.array):,} reconstructions of {recon.data_name} written to {recon.path}"
         + (f"; picture {recon.picture}" if recon.picture is not None else ""))
