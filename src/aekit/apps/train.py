@@ -73,6 +73,7 @@ class EstimatorParams(TypedDict, total=False):
     batch_size: int
     lr: float
     lr_schedule: str
+    clip_grad_norm: float | None
     early_stopping: int | None
     validation_fraction: float
     device: str

@@ -52,6 +52,9 @@ def classify(
         = CLASSIFIER_DEFAULTS["lr"],
     lr_schedule: Annotated[LrSchedule, typer.Option(
         help="constant, cosine (decay to 0) or onecycle (10% warm-up, then cosine).")] = LrSchedule.constant,
+    clip_grad_norm: Annotated[Optional[float], typer.Option(
+        show_default="none", help="Rescale each step's gradients to at most this norm (autoencoder and "
+                                  "classifier); try 1.0 when the loss turns NaN.")] = None,
     validation_fraction: Annotated[float, typer.Option(
         min=0.0, max=0.9, help="Share of the labelled samples held out for val_loss / val_accuracy.")] = 0.1,
     label_column: Annotated[Optional[str], typer.Option(help="A table's label column.")] = None,
@@ -95,7 +98,7 @@ def classify(
         data, out, pretrained=pretrained, freeze=freeze, epochs=epochs, labels=labels, latent_dim=latent_dim,
         hidden=hidden or (), head_hidden=(128,) if head_hidden is None else head_hidden,  # type: ignore[arg-type]
         dropout=dropout, input_dropout=input_dropout, encoder_dropout=encoder_dropout, batch_size=batch_size,
-        lr=lr, lr_schedule=lr_schedule.value, validation_fraction=validation_fraction, label_column=label_column,
+        lr=lr, lr_schedule=lr_schedule.value, clip_grad_norm=clip_grad_norm, validation_fraction=validation_fraction, label_column=label_column,
         random_state=random_state, device=device, overwrite=overwrite, progress=not quiet,
         baseline=not no_baseline, write_report=write_report)
     m = result.metrics

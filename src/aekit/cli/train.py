@@ -101,8 +101,8 @@ MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "stride": _RNN,
 }
 #: Options every model takes.
-COMMON_OPTIONS: tuple[str, ...] = ("latent_dim", "epochs", "batch_size", "lr", "lr_schedule", "random_state",
-                                   "device", "early_stopping", "validation_fraction")
+COMMON_OPTIONS: tuple[str, ...] = ("latent_dim", "epochs", "batch_size", "lr", "lr_schedule", "clip_grad_norm",
+                                   "random_state", "device", "early_stopping", "validation_fraction")
 
 _AE_PANEL = "Dense and conv: denoising, sparse, contractive, stacked"
 _VAE_PANEL = "Variational (vae, conv-vae)"
@@ -214,6 +214,9 @@ def train(
     lr_schedule: Annotated[LrSchedule, typer.Option(
         help="Learning rate over the run: constant, cosine decay to 0, or onecycle (10% warm-up, then cosine; "
              "try --lr 1e-2).")] = LrSchedule(DEFAULTS["lr_schedule"]),
+    clip_grad_norm: Annotated[Optional[float], typer.Option(
+        show_default=_defaults("clip_grad_norm"),
+        help="Rescale each step's gradients to at most this norm; try 1.0 when the loss turns NaN.")] = None,
     code_activation: Annotated[Optional[Activation], typer.Option(
         show_default="--activation", rich_help_panel=_AE_PANEL,
         help="Activation of the code layer alone; sigmoid for --sparsity kl.")] = None,
@@ -336,7 +339,7 @@ def train(
         "hidden": hidden, "channels": channels,  # type: ignore[typeddict-item]
         "latent_dim": latent_dim, "activation": activation,
         "epochs": epochs, "batch_size": batch_size, "loss": loss, "lr": lr, "lr_schedule": lr_schedule,
-        "code_activation": code_activation, "noise": noise, "noise_level": noise_level, "sparsity": sparsity,
+        "clip_grad_norm": clip_grad_norm, "code_activation": code_activation, "noise": noise, "noise_level": noise_level, "sparsity": sparsity,
         "sparsity_weight": sparsity_weight, "sparsity_target": sparsity_target, "sparsity_decay": sparsity_decay,
         "contractive": contractive, "center_inputs": center_inputs, "pretrain_epochs": pretrain_epochs,
         "beta": beta, "likelihood": likelihood, "kl_warmup": kl_warmup, "binarize": binarize,

@@ -8,6 +8,7 @@ import functools
 import json
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,7 +217,9 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
             _end_epoch(run, epoch, sums, seen, t0, callbacks)
         _call(callbacks, "on_train_end")
     if config.early_stopping is not None and run.best_state is not None:
-        module.load_state_dict(run.best_state)
+        module.load_state_dict(run.best_state)  # the best epoch's weights: not worse than the first
+    elif run.topo.is_main:
+        _warn_if_worse(run.history, config)
     module.eval()
     return run.history
 
@@ -395,14 +398,35 @@ def _end_epoch(run: _Run, epoch: int, sums: dict[str, Tensor | float], seen: int
     _call(callbacks, "on_epoch_end", record)
 
 
+#: Training that ends with a loss this many times its first epoch's (or, for a negative
+#: loss, that far above it) gets a warning: it learned backwards, and silence would hide it.
+WORSE_THAN_FIRST = 1.5
+
+
+def _warn_if_worse(history: History, config: TrainConfig) -> None:
+    """Warn when the last epoch's loss (validation loss when there is one) is far above the first's."""
+    key = "val_loss" if history and "val_loss" in history[0] else "loss"
+    if len(history) < 2:
+        return
+    first, last = float(history[0][key]), float(history[-1][key])
+    if not (math.isfinite(first) and math.isfinite(last)) or last - first <= (WORSE_THAN_FIRST - 1) * abs(first):
+        return
+    what = "validation loss" if key == "val_loss" else "loss"
+    warnings.warn(
+        f"training ended worse than it began: the {what} was {first:.4g} after epoch 1 and {last:.4g} after epoch "
+        f"{len(history)}. The learning rate ({config.lr:g}) is probably too high: lower it (e.g. --lr / lr="
+        f"{config.lr / 10:g}), clip the gradients (--clip-grad-norm / clip_grad_norm=1.0), or keep the best "
+        "epoch's weights with early stopping (--early-stopping / early_stopping=5).", UserWarning, stacklevel=3)
+
+
 def _diverged(epoch: int, batch: int, last_finite: float | None, config: TrainConfig, ckpt_dir: Path | None) -> None:
     last = f"last finite epoch loss {last_finite:.4g}" if last_finite is not None else "no finite epoch yet"
     where = (f" Epoch {epoch} weights are in {ckpt_dir / 'checkpoint.safetensors'}."
              if ckpt_dir is not None and epoch > 0 else "")
     raise TrainingDivergedError(
         f"loss became NaN or infinite at epoch {epoch + 1}, batch {batch + 1} ({last}). "
-        f"Lower lr (now {config.lr:g}), set clip_grad_norm, use loss='mse' for data outside [0, 1], "
-        f"or scale X.{where}")
+        f"Lower lr (now {config.lr:g}; --lr), clip the gradients (clip_grad_norm=1.0; --clip-grad-norm 1.0), "
+        f"use loss='mse' for data outside [0, 1], or scale X.{where}")
 
 
 #: Settings a resumed run may change: more epochs extend training; where and how loudly it
