@@ -181,7 +181,8 @@ def test_the_estimators_catch_the_rest(cli, images: Path, series: Path, tmp_path
 
 # A valid value for every estimator option (None: a flag without value).
 TYPED = {"latent_dim": "3", "epochs": "2", "batch_size": "8", "lr": "0.01", "lr_schedule": "cosine",
-         "clip_grad_norm": "0.5", "random_state": "1", "device": "cpu", "early_stopping": "3", "validation_fraction": "0.1", "hidden": "8,4",
+         "clip_grad_norm": "0.5", "random_state": "1", "device": "cpu", "early_stopping": "3",
+         "validation_fraction": "0.1", "hidden": "8,4",
          "channels": "4", "activation": "tanh", "loss": "bce", "code_activation": "sigmoid", "noise": "mask",
          "noise_level": "0.2", "sparsity": "kl", "sparsity_weight": "0.1", "sparsity_target": "0.1",
          "sparsity_decay": "0.9", "contractive": "0.1", "center_inputs": None, "pretrain_epochs": "1", "beta": "2",

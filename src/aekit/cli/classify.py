@@ -98,7 +98,8 @@ def classify(
         data, out, pretrained=pretrained, freeze=freeze, epochs=epochs, labels=labels, latent_dim=latent_dim,
         hidden=hidden or (), head_hidden=(128,) if head_hidden is None else head_hidden,  # type: ignore[arg-type]
         dropout=dropout, input_dropout=input_dropout, encoder_dropout=encoder_dropout, batch_size=batch_size,
-        lr=lr, lr_schedule=lr_schedule.value, clip_grad_norm=clip_grad_norm, validation_fraction=validation_fraction, label_column=label_column,
+        lr=lr, lr_schedule=lr_schedule.value, clip_grad_norm=clip_grad_norm,
+        validation_fraction=validation_fraction, label_column=label_column,
         random_state=random_state, device=device, overwrite=overwrite, progress=not quiet,
         baseline=not no_baseline, write_report=write_report)
     m = result.metrics

@@ -339,7 +339,8 @@ def train(
         "hidden": hidden, "channels": channels,  # type: ignore[typeddict-item]
         "latent_dim": latent_dim, "activation": activation,
         "epochs": epochs, "batch_size": batch_size, "loss": loss, "lr": lr, "lr_schedule": lr_schedule,
-        "clip_grad_norm": clip_grad_norm, "code_activation": code_activation, "noise": noise, "noise_level": noise_level, "sparsity": sparsity,
+        "clip_grad_norm": clip_grad_norm, "code_activation": code_activation, "noise": noise,
+        "noise_level": noise_level, "sparsity": sparsity,
         "sparsity_weight": sparsity_weight, "sparsity_target": sparsity_target, "sparsity_decay": sparsity_decay,
         "contractive": contractive, "center_inputs": center_inputs, "pretrain_epochs": pretrain_epochs,
         "beta": beta, "likelihood": likelihood, "kl_warmup": kl_warmup, "binarize": binarize,
