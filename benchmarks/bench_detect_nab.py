@@ -191,7 +191,7 @@ def report(results: dict[str, dict[str, Any]], info: dict[str, Any], seeds: list
         "| method | ROC-AUC | PR-AUC | event recall at 1% false alarms | seconds per series |",
         "|---|---:|---:|---:|---:|",
         *[f"| {n} | {mean[n]['roc']:.3f} | {mean[n]['pr']:.3f} | {recall[n]:.2f} "
-          f"({sum(results[k][n]['found'] for k in results):g} of {n_windows}) | "
+          f"({sum(results[k][n]['found'] for k in results):.1f} of {n_windows}) | "
           f"{np.mean([results[k][n]['seconds'] for k in results]):.1f} |" for n in METHODS],
         "",
         "**Per series** (ROC-AUC / PR-AUC; share of positive steps; best PR-AUC in bold)",
