@@ -263,8 +263,8 @@ SUBPROCESS = {
     "encode_truncated_weights": ["encode", "{broken}", "--data", "{csv}", "--out", "{tmp}/c.npy"],
     "decompress_garbage": ["decompress", "{garbage}", "--model", "{comp}", "--out", "{tmp}/d"],
     "evaluate_text_column": ["evaluate", "{run}", "--data", "{text}"],
-    "classify_pretrained_vae": ["classify", "--data", "{labeled}", "--pretrained", "{vae}", "--label-column", "label",
-                                "--epochs", "1", "--out", "{tmp}/cl"],
+    "classify_label_column_missing": ["classify", "--data", "{labeled}", "--label-column", "nope", "--epochs", "1",
+                                      "--out", "{tmp}/cl"],
     "train_bad_hidden": ["train", "--data", "{csv}", "--hidden", "4,x"],
 }
 
