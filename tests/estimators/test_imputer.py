@@ -12,7 +12,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 
 from aekit.errors import InputError
-from aekit.estimators.imputer import AutoencoderImputer
+from aekit.estimators._gaussian import conditional_mean, fit_gaussian
+from aekit.estimators.imputer import AutoencoderImputer, simplex_weights
 from aekit.io.model_file import load_model
 
 # Small and quick: a 64-wide network trained for 300 steps on 200 rows fits in a few seconds.
@@ -247,6 +248,8 @@ def test_unknown_categorical_column_names_are_refused():
     ("hidden", (0,), r"hidden must be a tuple of ints >= 1"),
     ("scale", "zscore", r"scale must be one of 'standard', 'robust', 'minmax'"),
     ("epochs", 0, r"epochs must be an int >= 1"),
+    ("blend", "yes", r"blend must be True or False"),
+    ("holdout", 0.7, r"holdout must be a finite number in \(0.0, 0.5\]"),
 ])
 def test_bad_parameters_are_refused_in_fit(param, value, pattern):
     with pytest.raises(InputError, match=pattern):
@@ -259,3 +262,74 @@ def test_a_custom_missing_value_marker():
     Xm[mask] = -999.0
     out = AutoencoderImputer(**{**FAST, "epochs": 20}, missing_values=-999.0).fit_transform(Xm)
     assert not np.any(out == -999.0) and np.array_equal(out[~mask], X[~mask])
+
+
+# ---------------------------------------------------------------- the self-validated blend
+def test_simplex_weights_are_the_constrained_least_squares_fit():
+    r = np.random.default_rng(0)
+    preds = r.normal(size=(300, 3))
+    w = simplex_weights(preds, preds @ np.array([0.2, 0.5, 0.3]))
+    np.testing.assert_allclose(w, [0.2, 0.5, 0.3], atol=1e-9)
+    # a target outside the candidates' hull: the best vertex, not a negative weight
+    w = simplex_weights(preds, 3 * preds[:, 1])
+    np.testing.assert_allclose(w, [0.0, 1.0, 0.0])
+    assert simplex_weights(np.zeros((0, 2)), np.zeros(0)).tolist() == [0.5, 0.5]
+
+
+def test_the_blend_leans_on_the_linear_candidate_for_linear_data_and_never_loses_on_held_out_entries():
+    X = low_rank(n=400, d=8)  # exactly rank 2: the Gaussian's conditional mean is the truth
+    Xm, mask = with_holes(X)
+    imp = AutoencoderImputer(**{**FAST, "epochs": 30}).fit(Xm)
+    assert imp.blend_candidates_ == ["network", "gaussian", "knn"]
+    w = imp.blend_weight_
+    assert w.shape == (8, 3) and np.allclose(w.sum(1), 1) and (w >= 0).all()
+    assert w[:, 1].mean() > 0.8, w
+    v = imp.validation_rmse_
+    assert v["blend"] <= min(v["network"], v["gaussian"], v["knn"]) + 1e-12 and v["entries"] > 100
+    alone = AutoencoderImputer(**{**FAST, "epochs": 30}, blend=False).fit(Xm)
+    assert alone.blend_candidates_ == ["network"] and alone.validation_rmse_ is None
+    assert rmse(imp.transform(Xm)[mask], X[mask]) < 0.5 * rmse(alone.transform(Xm)[mask], X[mask])
+
+
+def test_held_out_entries_do_not_line_up_with_holes_drawn_with_the_same_seed():
+    # Holes drawn by np.random.default_rng(0) (as a benchmark does) and random_state=0: the
+    # held-out draw must not reuse that stream, or nothing observed is left to hold out.
+    X = low_rank(n=300)
+    mask = np.random.default_rng(0).random(X.shape) < 0.2
+    imp = AutoencoderImputer(**{**FAST, "epochs": 5}).fit(np.where(mask, np.nan, X))
+    assert imp.validation_rmse_ is not None and imp.validation_rmse_["entries"] > 100
+
+
+def test_images_are_scaled_as_a_whole(images):
+    holes = np.random.default_rng(0).random(images.shape) < 0.25
+    imp = AutoencoderImputer(**{**FAST, "epochs": 2}).fit(images, mask=holes)
+    assert np.ptp(imp.scale_) == 0 and np.ptp(imp.center_) == 0  # one unit for every pixel
+    assert imp.scale_[0] > 0.3  # the spread of all pixels, not of a near-constant one
+
+
+def test_wide_inputs_skip_the_table_candidates():
+    X, _ = with_holes(np.random.default_rng(0).normal(size=(40, 300)))
+    imp = AutoencoderImputer(hidden=(8,), epochs=1, random_state=0).fit(X)
+    assert imp.blend_candidates_ == ["network"]  # 300 > 256 columns: the Gaussian's k^3 per row is too dear
+
+
+def test_gaussian_conditional_mean_matches_the_formula_row_by_row():
+    r = np.random.default_rng(0)
+    n, k = 60, 5
+    X = r.normal(size=(n, 2)) @ r.normal(size=(2, k)) + 0.3 * r.normal(size=(n, k))
+    obs = r.random((n, k)) > 0.3
+    obs[0] = False  # a row with nothing observed gets the mean
+    mu, cov = X.mean(0), np.cov(X, rowvar=False)
+    out = conditional_mean(X, obs, mu, cov)
+    for i in range(n):
+        o, m = obs[i], ~obs[i]
+        want = mu[m] if not o.any() else mu[m] + (X[i, o] - mu[o]) @ np.linalg.solve(cov[np.ix_(o, o)], cov[np.ix_(o, m)])
+        np.testing.assert_allclose(out[i, m], want, atol=1e-10)
+        assert np.array_equal(out[i, o], X[i, o])
+
+
+def test_gaussian_em_on_complete_data_is_the_sample_covariance_plus_the_ridge():
+    X = np.random.default_rng(1).normal(size=(500, 4))
+    mu, cov = fit_gaussian(X, np.ones(X.shape, bool), ridge=0.01)
+    np.testing.assert_allclose(mu, X.mean(0))
+    np.testing.assert_allclose(cov, np.cov(X, rowvar=False, bias=True) + 0.01 * np.eye(4), atol=1e-12)

@@ -10,6 +10,12 @@ hidden ones, and copying visible values would spend capacity on the identity). W
 ``refine`` the module also gets a second look, ``[x ⊙ m_in + x̂ ⊙ (1 − m_in), m_in]`` with
 its own first fill ``x̂`` (detached), which is what transform-time refinement feeds it.
 
+Images (``image_shape``) lose pixels in two shapes in practice, scattered and in patches,
+and a network only shown scattered holes learns to interpolate from neighbours it will not
+have inside a patch. So half the images of each batch get the scattered hiding and half
+one square, its side uniform between a quarter and a half of the image's shorter side, at a
+uniform position (the same square across channels).
+
 References: Gondara & Wang, "MIDA: Multiple Imputation using Denoising Autoencoders"
 (PAKDD 2018); Vincent et al., "Extracting and composing robust features with denoising
 autoencoders" (ICML 2008).
@@ -62,6 +68,8 @@ class MaskedImputationObjective:
         drop_rate: probability of hiding each observed original entry per step.
         visible_weight: weight of the observed entries the module could see.
         refine: also score a second pass fed with the first pass's fill.
+        image_shape: ``(H, W)`` or ``(C, H, W)`` when each row is an image (pixels in that
+            order): half the rows then get a square hidden instead (module docstring).
 
     Returns (on call):
         ``{"loss", "hidden", "visible"}`` (plus ``"refined"`` with ``refine``): the total,
@@ -74,12 +82,31 @@ class MaskedImputationObjective:
     drop_rate: float = 0.3
     visible_weight: float = 0.1
     refine: bool = True
+    image_shape: tuple[int, ...] = ()
+
+    def _square_holes(self, n: int, device: torch.device) -> Tensor:
+        """``(n, C·H·W)`` bool, True inside one random square per row."""
+        *c, h, w = self.image_shape
+        short = min(h, w)
+        lo, hi = max(1, short // 4), max(1, short // 2)
+        side = torch.randint(lo, hi + 1, (n, 1), device=device)
+        top = (torch.rand(n, 1, device=device) * (h - side + 1)).long()
+        left = (torch.rand(n, 1, device=device) * (w - side + 1)).long()
+        rows = torch.arange(h, device=device)[None]
+        cols = torch.arange(w, device=device)[None]
+        in_rows = (rows >= top) & (rows < top + side)  # (n, H)
+        in_cols = (cols >= left) & (cols < left + side)  # (n, W)
+        square = (in_rows[:, :, None] & in_cols[:, None, :]).reshape(n, 1, h * w)
+        return square.expand(n, c[0] if c else 1, h * w).reshape(n, -1)
 
     def __call__(self, module: nn.Module, x: Tensor) -> dict[str, Tensor]:
         d = x.shape[1] // 2
         x, m = x[:, :d], x[:, d:]  # (B, 2D) -> values (B, D), mask (B, D)
         n_cols = int(self.column_of.max()) + 1
         keep = (torch.rand(x.shape[0], n_cols, device=x.device) >= self.drop_rate).to(x.dtype)
+        if self.image_shape:  # half the images: one hidden square instead of scattered pixels
+            squares = torch.rand(x.shape[0], 1, device=x.device) < 0.5
+            keep = torch.where(squares, (~self._square_holes(x.shape[0], x.device)).to(x.dtype), keep)
         m_in = m * keep[:, self.column_of.to(x.device)]
         hidden = m - m_in
         numeric, groups = self.numeric.to(x.device), self.groups
