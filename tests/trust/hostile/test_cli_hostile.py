@@ -262,7 +262,6 @@ SUBPROCESS = {
     "train_missing_file": ["train", "--data", "{tmp}/nope.csv"],
     "encode_truncated_weights": ["encode", "{broken}", "--data", "{csv}", "--out", "{tmp}/c.npy"],
     "decompress_garbage": ["decompress", "{garbage}", "--model", "{comp}", "--out", "{tmp}/d"],
-    "evaluate_text_column": ["evaluate", "{run}", "--data", "{text}"],
     "classify_label_column_missing": ["classify", "--data", "{labeled}", "--label-column", "nope", "--epochs", "1",
                                       "--out", "{tmp}/cl"],
     "train_bad_hidden": ["train", "--data", "{csv}", "--hidden", "4,x"],

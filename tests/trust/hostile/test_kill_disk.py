@@ -35,7 +35,7 @@ import aekit
 from tests.trust.hostile.conftest import COLUMNS, TINY, table
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-LONG = ["--epochs", "40", "--batch-size", "8", "--latent-dim", "2", "--hidden", "8", "--quiet", "--no-baseline",
+LONG = ["--epochs", "20", "--batch-size", "8", "--latent-dim", "2", "--hidden", "8", "--quiet", "--no-baseline",
         "--random-state", "0"]
 
 
@@ -313,7 +313,7 @@ def test_two_trainings_into_one_folder(trust, material, tmp_path: Path, mode: st
     pd.DataFrame(table(800), columns=COLUMNS).to_csv(data, index=False)
     run = tmp_path / "run"
     extra = {"fresh": [], "resume": ["--resume"], "overwrite": ["--overwrite"]}[mode]
-    argvs = [["train", "--data", str(data), *LONG[:1], "15", *LONG[2:], *extra, "-o", str(run)] for _ in range(2)]
+    argvs = [["train", "--data", str(data), *LONG[:1], "8", *LONG[2:], *extra, "-o", str(run)] for _ in range(2)]
     argvs[1][argvs[1].index("--latent-dim") + 1] = "3"  # the second run is another model
     pids = [_forked_cli(argv) for argv in argvs]
     codes = []
