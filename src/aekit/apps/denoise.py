@@ -179,7 +179,7 @@ class Denoiser:
         return cls(model="estimator", network=estimator, noise=getattr(estimator, "noise", None),
                    level=getattr(estimator, "noise_level", None), image_shape=tuple(image_shape))  # type: ignore[arg-type]
 
-    def save(self, folder: str | os.PathLike[str]) -> Path:
+    def save(self, folder: str | Path) -> Path:
         """Write the denoiser to ``folder`` (``config.json`` + ``model.safetensors``, no pickle).
 
         A residual network is saved with its noise model and image shape; a denoising
@@ -232,7 +232,7 @@ def _plain(record: dict[str, Any]) -> dict[str, Any]:
             for k, v in record.items()}
 
 
-def load_denoiser(path: str | os.PathLike[str]) -> Denoiser:
+def load_denoiser(path: str | Path) -> Denoiser:
     """The denoiser saved in ``path``: a residual one (:meth:`Denoiser.save`) or any aekit autoencoder.
 
     Parameters
@@ -359,6 +359,7 @@ def train_denoiser(X: Any, *, noise: str = "gaussian", level: float | tuple[floa
     shape = tuple(int(s) for s in x.shape[1:])
     t0 = time.perf_counter()
     if model != "residual":
+        assert not isinstance(lvl, tuple)  # a range was refused above for the autoencoders
         est = Autoencoder(int(latent_dim), model=model, noise=noise, noise_level=lvl, epochs=int(epochs),
                           batch_size=int(batch_size), lr=float(lr), device=device, random_state=random_state,
                           verbose=verbose)
