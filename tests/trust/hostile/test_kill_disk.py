@@ -326,6 +326,9 @@ def test_two_trainings_into_one_folder(trust, material, tmp_path: Path, mode: st
         trust.outcome_of("concurrent writers", "traceback", f"exit codes {codes}: {errs}")
     elif problems:
         trust.outcome_of("concurrent writers", "silent_wrong", f"exit codes {codes}; folder: {problems}")
+    elif codes.count(0) == 2 and mode == "overwrite" and _consistent(run):
+        trust.outcome_of("concurrent writers", "correct", "both exited 0 (one after the other: --overwrite); "
+                                                          "the folder is one complete run")
     elif codes.count(0) == 2:
         trust.outcome_of("concurrent writers", "silent_wrong", "both runs exited 0 into one folder: one replaced the other")
     elif codes.count(0) == 1:
@@ -335,6 +338,15 @@ def test_two_trainings_into_one_folder(trust, material, tmp_path: Path, mode: st
                          f"exit codes {codes}; the refused one said: {' '.join(loser.split())[:200]}")
     else:
         trust.outcome_of("concurrent writers", "unclear_error", f"neither run finished: {codes} {errs}")
+
+
+def _consistent(run: Path) -> bool:
+    """run.json and the model agree on the latent size: the folder is one run, not a mix of two."""
+    try:
+        params = json.loads((run / "run.json").read_text())["params"]
+        return params["latent_dim"] == aekit.load(run).latent_dim
+    except Exception:  # noqa: BLE001
+        return False
 
 
 @pytest.mark.parametrize("k", range(3))
