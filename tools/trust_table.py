@@ -103,6 +103,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from-record", type=Path, help="render this record instead of running the suite")
     parser.add_argument("--out", type=Path, default=ROOT / "TRUST.md")
+    parser.add_argument("--keep-record", type=Path, help="also copy the suite's record (JSON) here")
     args = parser.parse_args()
     if args.from_record:
         records, seconds, summary = json.loads(args.from_record.read_text()), None, ""
@@ -114,6 +115,8 @@ def main() -> int:
                 print(f"the suite recorded nothing (pytest exit code {code})", file=sys.stderr)
                 return 1
             records = json.loads(record.read_text())
+            if args.keep_record:
+                args.keep_record.write_text(record.read_text())
     args.out.write_text(render(records, seconds, summary))
     counts = collections.Counter(r["outcome"] for r in records)
     print(f"{len(records)} cases: " + ", ".join(f"{counts[k]} {name}" for k, name in COLUMNS) + f" -> {args.out}")
