@@ -30,6 +30,19 @@ Contenders: ``SimpleImputer(mean)``, ``KNNImputer(5)``, ``IterativeImputer`` wit
 max_iter 5, so the run fits the CPU budget), and ``AutoencoderImputer`` with its
 defaults (only ``random_state`` set). GAIN's published 20%-MCAR RMSE is a reference line.
 
+Images (``--mnist``, its own section "bench_impute_mnist"): MNIST inpainting. The first
+``--mnist-train`` training images and the first ``--mnist-test`` test images (pixels in
+[0, 1]) lose pixels in one of two ways: ``pixels25``, each pixel removed independently with
+probability 0.25; ``block10``, one 10×10 block per image, its top-left corner uniform over
+the positions that keep the block inside the central 20×20 box (where MNIST's digits are
+drawn, so the block covers strokes). Every imputer is fitted on the training images with
+their holes and fills the test images; the metric is the PSNR over the removed test pixels,
+``10·log10(1 / MSE)``. Contenders: the mean image (``SimpleImputer(mean)`` over the
+training images), ``KNNImputer(5)`` and ``IterativeImputer(BayesianRidge)`` (each pixel
+regressed on its 30 nearest pixels, 3 rounds: all 784 are too slow), both fitted on the
+first ``--mnist-sklearn-train`` training images only (say so), and ``AutoencoderImputer``
+(the dense network, its defaults) on all ``--mnist-train``.
+
 Run ``python benchmarks/bench_impute.py`` (writes the "bench_impute" section of
 BENCHMARKS.md); ``--tables``, ``--mechanisms``, ``--methods``, ``--seeds``, ``--ae`` (JSON
 of AutoencoderImputer parameters) and ``--no-write`` are for development runs.
@@ -201,6 +214,102 @@ def run_one(X: np.ndarray, y: np.ndarray | None, mask: np.ndarray, method: str, 
     return out
 
 
+# ----------------------------------------------------------------------------- images
+MNIST_MECHANISMS = ("pixels25", "block10")
+MNIST_FIGURE = str(ROOT / "benchmarks" / "figures" / "impute_mnist_{}.png")
+
+
+def image_holes(n: int, mechanism: str, rng: np.random.Generator) -> np.ndarray:
+    """(n, 28, 28) boolean mask, True = removed (see the module docstring)."""
+    if mechanism == "pixels25":
+        return rng.random((n, 28, 28)) < 0.25
+    mask = np.zeros((n, 28, 28), bool)
+    corners = rng.integers(4, 24 - 10 + 1, size=(n, 2))  # block inside rows/columns 4..23
+    for i, (r, c) in enumerate(corners):
+        mask[i, r:r + 10, c:c + 10] = True
+    return mask
+
+
+def image_psnr(truth: np.ndarray, filled: np.ndarray, mask: np.ndarray) -> float:
+    mse = float(np.mean((np.clip(filled[mask], 0, 1) - truth[mask]) ** 2))
+    return float(10 * np.log10(1.0 / max(mse, 1e-12)))
+
+
+def run_mnist(args: argparse.Namespace, command: str) -> list[str]:
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+    from sklearn.linear_model import BayesianRidge
+
+    from aekit.data.mnist import load_mnist
+    from aekit.estimators.imputer import AutoencoderImputer
+    from aekit.plots.imputation import plot_inpainting
+
+    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    train = np.asarray(load_mnist("train", root=data, download=False).X, np.float64)[:args.mnist_train]
+    test = np.asarray(load_mnist("test", root=data, download=False).X, np.float64)[:args.mnist_test]
+    train, test = train.reshape(len(train), 28, 28), test.reshape(len(test), 28, 28)
+    started = time.time()
+    n_sk = min(args.mnist_sklearn_train, len(train))
+    rows: dict[str, dict[str, tuple[float, float]]] = {}
+    for k, mech in enumerate(args.mnist_mechanisms):
+        rng = np.random.default_rng(100 + k)
+        m_train, m_test = image_holes(len(train), mech, rng), image_holes(len(test), mech, rng)
+        h_train, h_test = np.where(m_train, np.nan, train), np.where(m_test, np.nan, test)
+        flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
+        contenders: list[tuple[str, Any, np.ndarray]] = [
+            ("mean image", SimpleImputer(strategy="mean", keep_empty_features=True), flat(h_train)),
+            ("KNN (5)", KNNImputer(n_neighbors=5, keep_empty_features=True), flat(h_train[:n_sk])),
+            ("Iterative (BayesianRidge)", IterativeImputer(estimator=BayesianRidge(), max_iter=3,
+                                                           n_nearest_features=30, random_state=0,
+                                                           keep_empty_features=True), flat(h_train[:n_sk])),
+            ("AutoencoderImputer", AutoencoderImputer(random_state=0, keep_empty_features=True), h_train),
+        ]
+        for name, imp, fit_on in contenders:
+            if args.methods_mnist and name not in args.methods_mnist:
+                continue
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                imp.fit(fit_on)
+                filled = np.asarray(imp.transform(h_test if fit_on.ndim == 3 else flat(h_test)), np.float64)
+            secs = time.perf_counter() - t0
+            filled = filled.reshape(test.shape)
+            rows.setdefault(name, {})[mech] = (image_psnr(test, filled, m_test), secs)
+            print(json.dumps({"mnist": mech, "method": name, "psnr": rows[name][mech][0], "seconds": secs}),
+                  flush=True)
+            if name == "AutoencoderImputer":
+                plot_inpainting(h_test[:10], filled[:10], MNIST_FIGURE.format(mech), truth=test[:10], n=10,
+                                title=f"MNIST {mech}: masked (red = missing) / AutoencoderImputer / true")
+    mechs = list(args.mnist_mechanisms)
+    ae = rows.get("AutoencoderImputer", {})
+    others = {n: r for n, r in rows.items() if n != "AutoencoderImputer"}
+    lines = [
+        "## Imputation: MNIST inpainting",
+        "",
+        f"Command `{command}`, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"({(time.time() - started) / 60:.0f} min), {machine()}. First {len(train):,} training images to fit, "
+        f"first {len(test):,} test images to fill; KNN and IterativeImputer fitted on the first {n_sk:,} training "
+        "images only (all of them were too slow for the CPU budget). How the holes are made: the docstring of "
+        "`benchmarks/bench_impute.py`.",
+        "",
+    ]
+    for mech in mechs:
+        if mech in ae and others:
+            best = max(others, key=lambda n: others[n].get(mech, (-np.inf, 0))[0])
+            ok = ae[mech][0] > others[best][mech][0]
+            lines.append(f"- Target, {mech}: AutoencoderImputer's PSNR above every baseline's: "
+                         f"**{'met' if ok else 'not met'}** ({ae[mech][0]:.2f} dB vs {best} {others[best][mech][0]:.2f} dB).")
+    lines += ["", "PSNR over the removed test pixels (dB, higher is better) and fit + fill seconds", "",
+              "| method | " + " | ".join(f"{m} PSNR | {m} s" for m in mechs) + " |",
+              "|---|" + "---:|---:|" * len(mechs)]
+    for name, r in rows.items():
+        cells = [f"{r[m][0]:.2f} | {r[m][1]:.0f}" if m in r else "– | –" for m in mechs]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Masked / filled / true, the first 10 test images: "
+              + ", ".join(f"`benchmarks/figures/impute_mnist_{m}.png`" for m in mechs) + "."]
+    return lines
+
+
 # ----------------------------------------------------------------------------- report
 def _mean_sd(vals: list[float], fmt: str = ".4f") -> str:
     if not vals:
@@ -271,8 +380,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from-log", type=Path, default=None,
                    help="write the section from a stopped run's --log instead of running")
     p.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    p.add_argument("--baselines", type=Path, default=None,
+                   help="read the contenders not in --methods from this --log of an earlier run (same tables, "
+                        "seeds and holes; checked by each cell's missing rate) instead of running them")
+    p.add_argument("--mnist", action="store_true", help="run the MNIST inpainting benchmark instead")
+    p.add_argument("--mnist-mechanisms", nargs="+", default=list(MNIST_MECHANISMS), choices=MNIST_MECHANISMS)
+    p.add_argument("--mnist-train", type=int, default=10_000)
+    p.add_argument("--mnist-test", type=int, default=1_000)
+    p.add_argument("--mnist-sklearn-train", type=int, default=2_000,
+                   help="training images for KNN and IterativeImputer (they are slow on 784 pixels)")
+    p.add_argument("--methods-mnist", nargs="+", default=None, help="(development) only these MNIST contenders")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
+    if args.mnist:
+        command = "python benchmarks/bench_impute.py" + "".join(" " + shlex.quote(a) for a in (argv or sys.argv[1:]))
+        text = run_mnist(args, command)
+        print("\n".join(text))
+        if not args.no_write:
+            print(f"wrote {write_section('bench_impute_mnist', text)}")
+        return 0
     if "autoencoder" in args.methods:  # imported once, here: the worker processes inherit it
         from aekit.estimators.imputer import AutoencoderImputer  # noqa: F401
     ae_params = json.loads(args.ae)
@@ -300,6 +426,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_write:
             print(f"wrote {write_section('bench_impute', text)}")
         return 0
+    if args.baselines is not None:
+        reused = [r for r in map(json.loads, args.baselines.read_text().splitlines())
+                  if r["method"] not in (*args.methods, "complete") and r["table"] in args.tables
+                  and r["mechanism"] in args.mechanisms and r["seed"] < args.seeds]
+        args.reused = reused
+        records += reused
     last_write = time.time()
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=mp.get_context("fork")) as pool:
         for n_done, done in enumerate(as_completed([pool.submit(run_task, task) for task in tasks]), 1):
@@ -323,7 +455,14 @@ def main(argv: list[str] | None = None) -> int:
 def report(records: list[dict[str, Any]], args: argparse.Namespace, command: str, started: float,
            progress: tuple[int, int] | None) -> list[str]:
     """The BENCHMARKS.md section; ``progress`` = (tasks done, tasks) while the run is unfinished."""
-    lines, verdict = summarise(records, args.tables, args.mechanisms, args.methods)
+    reused = getattr(args, "reused", [])
+    methods = [m for m in METHODS if m in args.methods or any(r["method"] == m for r in reused)]
+    rates = {(r["table"], r["mechanism"], r["seed"]): r["missing_rate"] for r in reused if "missing_rate" in r}
+    for r in records:  # a reused baseline must have had exactly these holes
+        key = (r["table"], r["mechanism"], r["seed"])
+        if "missing_rate" in r and key in rates and abs(rates[key] - r["missing_rate"]) > 1e-12:
+            raise RuntimeError(f"{key}: the --baselines log had other holes ({rates[key]} vs {r['missing_rate']})")
+    lines, verdict = summarise(records, args.tables, args.mechanisms, methods)
     n_tables = len(args.tables)
     wins = verdict["wins_mcar20"]
     head = [
@@ -334,7 +473,11 @@ def report(records: list[dict[str, Any]], args: argparse.Namespace, command: str
         f"{args.seeds} seed(s) requested per cell (the seeds column: how many finished)" + (f"; letter subsampled to {args.letter_rows:,} rows" if args.letter_rows else "")
         + (f"; spam subsampled to {args.spam_rows:,} rows" if args.spam_rows else "")
         + f"; {args.jobs} process(es), each contender single-threaded (times are wall-clock on a shared machine)"
-        + ". How the tables, mechanisms and contenders are made: the docstring of `benchmarks/bench_impute.py`.",
+        + ". How the tables, mechanisms and contenders are made: the docstring of `benchmarks/bench_impute.py`."
+        + (f" The {', '.join(sorted({LABELS[r['method']] for r in reused}))} cells ({len(reused)} fits) are read "
+           f"from `{args.baselines.name}`, the log of an earlier run of this script on the same tables, seeds and "
+           "holes (each cell's missing rate checked); their times come from that run (16 processes on 2 cores), "
+           "so compare times within a column only." if reused else ""),
         "",
         f"- Target 1, the lowest mean RMSE on at least 4 of the 5 tables at 20% MCAR: "
         f"**{'met' if len(wins) >= 4 and n_tables == 5 else 'not met'}** "
