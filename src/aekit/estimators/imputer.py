@@ -96,6 +96,16 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     fill is refined ``n_refine`` times by feeding the filled table back (the network is
     trained for that second look, see :mod:`aekit.losses.masked`).
 
+    Self-validated blend (``blend``): before training, ``fit`` holds out a random share
+    (``holdout``) of the observed numeric entries from everything it fits. Beside the
+    network it fits two classic imputers on the same entries, a multivariate normal by EM
+    (its conditional mean, the linear imputer ``IterativeImputer(BayesianRidge)``
+    approximates) and ``KNNImputer(5)`` on the scaled columns, and per column it finds the
+    convex weights of the three fills that make the least error on the held-out entries.
+    ``transform`` fills each numeric entry with that blend. On a near-linear table the
+    weight goes to the Gaussian, on a table with local structure to the network or the
+    neighbours, with no per-table setting; the held-out errors are in ``validation_rmse_``.
+
     Numeric columns are centred and scaled (``scale``); categorical columns are one-hot
     encoded, learned with a cross-entropy and filled with their most likely category.
     A row with every value missing gets what the network predicts from no evidence at all,
@@ -130,6 +140,14 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         the network at each training step, in (0, 1).
     visible_weight : float, default=1.0
         Loss weight of the observed entries the network could see, relative to the hidden ones.
+    blend : bool, default=True
+        Blend the network with the Gaussian and KNN candidates per numeric column, weighed
+        on held-out entries (above). Applies to inputs with at most 256 numeric columns
+        (the Gaussian solves a k×k system per row; KNN is dropped above 20,000 rows, as it
+        compares every row with every fit row and keeps the fit rows for ``transform``).
+    holdout : float, default=0.1
+        Share of the observed numeric entries held out of training to weigh the blend, in
+        (0, 0.5]; a column keeps at least half of its observed values.
     n_refine : int, default=0
         Iterative refinement: how many times ``transform`` feeds its fill back to the
         network, which is then also trained for that second look (twice the cost per
@@ -168,8 +186,20 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
     data_min_, data_max_ : ndarray
         The numeric columns' observed range in fit; fills are clipped to it.
     residual_std_ : ndarray
-        Each numeric column's spread of error on entries hidden from the fitted network,
-        in scaled units (what :meth:`sample` draws noise with).
+        Each numeric column's spread of error on entries the fill never saw (the held-out
+        ones with ``blend``; else entries hidden from the fitted network), in scaled units
+        (what :meth:`sample` draws noise with).
+    blend_candidates_ : list of str
+        ``["network", "gaussian", "knn"]``, or a prefix of it where the blend does not apply.
+    blend_weight_ : ndarray of shape (n_numeric_columns, n_candidates)
+        Each numeric column's convex weights of the candidates.
+    validation_rmse_ : dict or None
+        RMSE (scaled units) on the held-out entries of each candidate and of the blend, and
+        how many entries were held out; None without a blend.
+    gaussian_mean_, gaussian_cov_ : ndarray or None
+        The Gaussian candidate, refitted on every observed entry after the weighing.
+    knn_data_ : ndarray or None
+        The scaled numeric fit rows (NaN = missing) the KNN candidate fills from.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when fitted on a DataFrame with string column names.
@@ -195,6 +225,19 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
     IterativeImputer with ExtraTrees reached 0.0844 (letter) and 0.0600 (spam), with
     BayesianRidge 0.1198 and 0.0659.
 
+    The blend (added after the defaults above were frozen, with no setting of its own
+    beyond the 10% held out) was checked on tables outside the benchmark: scikit-learn's
+    digits, iris, ``make_friedman1`` (with its target as a column) and
+    ``make_low_rank_matrix``, 20% MCAR and MAR, one seed. RMSE without → with the blend:
+    digits 0.1525 → 0.1396 (MCAR), 0.1586 → 0.1462 (MAR); friedman1 0.2721 → 0.2638,
+    0.2874 → 0.2721; low-rank 0.1147 → 0.1020, 0.1176 → 0.1044; iris 0.0972 → 0.1005
+    (worse: 150 rows leave 42 held-out entries, too few for per-column weights, so one
+    pooled weight is used), 0.1172 → 0.1071.
+
+    Images are scaled as a whole, and half of each training batch hides one square (a
+    quarter to half of the image's side) instead of scattered pixels, so that the network
+    also learns to fill patches (see :mod:`aekit.losses.masked`).
+
     Multiple imputation uses noise draws: the best-guess fill plus Gaussian noise with each
     numeric column's residual spread (measured after ``fit`` on observed entries hidden from
     the network), and categories drawn from the predicted probabilities. It is what
@@ -208,6 +251,8 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
     References
     ----------
     Gondara & Wang, "MIDA: Multiple Imputation using Denoising Autoencoders", PAKDD 2018.
+    Little & Rubin, "Statistical Analysis with Missing Data", ch. 11 (EM for the normal).
+    Breiman, "Stacked regressions", Machine Learning 24, 1996 (convex, held-out weights).
 
     Examples
     --------
