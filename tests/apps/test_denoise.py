@@ -142,6 +142,8 @@ def test_block_masking_denoiser_fills_the_hidden_blocks() -> None:
     clean = squares(64, seed=5)
     noisy = add_noise(clean, "blocks", 0.15, random_state=6)
     res = denoise(den, noisy, clean=clean)
+    # measured: noisy 15.50, median 3x3 12.93, denoised 18.27 dB (SSIM 0.731 / 0.547 / 0.728: blocks are filled in
+    # roughly, not restored, so SSIM is not asserted)
     assert res.psnr["denoised"] > res.psnr["noisy"] + 1.0
     assert res.psnr["denoised"] > res.psnr["median3"]
 
