@@ -76,7 +76,8 @@ def test_resize(tmp_path: Path) -> None:
 def test_mixed_sizes_name_two_files_and_suggest_size(tmp_path: Path) -> None:
     _png(tmp_path / "a.png", np.zeros((4, 4), np.uint8))
     _png(tmp_path / "b.png", np.zeros((6, 5), np.uint8))
-    with pytest.raises(InputError, match=r"a.png is 4x4 and b.png is 6x5 \(height x width\).*size=\(height, width\)"):
+    with pytest.raises(InputError, match=r"a.png is 4x4 and b.png is 6x5 \(height x width\).*Resize them to one "
+                                         r"size first.*read_image_folder\(path, size=\(4, 4\)\)"):
         read_image_folder(tmp_path)
 
 

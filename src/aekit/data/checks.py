@@ -49,6 +49,31 @@ def check_finite(X: np.ndarray, *, what: str = "X", owner: str = "aekit",
     )
 
 
+def check_float32_range(X32: np.ndarray, source: Any, *, what: str = "X",
+                        columns: Sequence[str] | None = None) -> None:
+    """Refuse values that are finite in ``source`` but overflowed when cast to float32 (``X32``).
+
+    Such values are not "infinite in the data": they are beyond float32's range (about
+    3.4e38), in which aekit computes, and scaling them down is the fix. ``source`` (an array
+    or a DataFrame) is read again only when ``X32`` holds an infinity.
+    """
+    inf = np.isinf(X32)
+    if not inf.any():
+        return
+    src = source.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(source, "to_numpy") else np.asarray(source)
+    with np.errstate(invalid="ignore"):
+        over = inf & np.isfinite(src.astype(np.float64, copy=False)).reshape(inf.shape)
+    n_over = int(over.sum())
+    if n_over == 0:
+        return
+    first = tuple(int(i) for i in np.argwhere(over)[0])
+    raise InputError(
+        f"{what} has {n_over} value{'s' if n_over > 1 else ''} beyond float32's range of +-3.4e38 (first "
+        f"{float(src.reshape(inf.shape)[first]):.4g} at {_where(first, columns)}), and aekit computes in float32. "
+        "Scale those columns down first, e.g. divide them by a power of ten or use "
+        "sklearn.preprocessing.StandardScaler.")
+
+
 def as_numeric_array(values: Any, *, what: str = "values") -> np.ndarray:
     """``values`` as a float64 array of any shape, refusing anything that is not numbers.
 
@@ -133,9 +158,11 @@ def as_float_array(X: ArrayLike, *, what: str = "X", owner: str = "aekit",
         raise InputError(f"{what} is empty (shape {arr.shape}); {owner} needs at least one sample.")
     if arr.ndim >= 2 and int(np.prod(arr.shape[1:])) == 0:
         raise InputError(f"{what} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    check_finite(arr, what=what, owner=owner, columns=columns)
-    return arr
+    with np.errstate(over="ignore"):
+        arr32 = np.ascontiguousarray(arr, dtype=np.float32)
+    check_float32_range(arr32, arr, what=what, columns=columns)
+    check_finite(arr32, what=what, owner=owner, columns=columns)
+    return arr32
 
 
 def _is_numeric_series(s: Any) -> bool:

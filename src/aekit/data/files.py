@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -41,6 +42,24 @@ def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
             except OSError:
                 continue
     return removed
+
+
+def file_kind(path: str | os.PathLike[str]) -> str:
+    """What is at ``path``, in words: "a file", "a folder", "a named pipe (FIFO)", "a device", "a socket",
+    "nothing" (symbolic links followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, a dangling link, unreadable, a NUL in the name
+        return "nothing"
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
 
 
 def _create_temp(folder: Path, name: str) -> Path:

@@ -17,7 +17,7 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import ArrayLike
 
-from aekit.data.files import atomic_path
+from aekit.data.files import atomic_path, file_kind
 from aekit.data.limits import check_input_size
 from aekit.errors import DataFileError, InputError
 
@@ -64,8 +64,12 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ((10000, 28, 28), dtype('uint8'))
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataFileError(f"IDX file {str(path)!r} does not exist (or is not a file). Check the path.")
+    kind = file_kind(path)
+    if kind == "nothing":
+        raise DataFileError(f"IDX file {str(path)!r} does not exist. Check the path.")
+    if kind != "a file":
+        raise DataFileError(f"IDX file {str(path)!r} is {kind}, not a regular file; aekit reads data only from "
+                            "regular files. Check the path.")
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)

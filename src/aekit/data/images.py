@@ -22,7 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from aekit.data.checks import check_choice
 from aekit.data.dataset import Dataset
-from aekit.data.files import atomic_path
+from aekit.data.files import atomic_path, file_kind
 from aekit.data.limits import check_input_size, pillow_size_check_off
 from aekit.errors import DataFileError, InputError
 
@@ -104,7 +104,8 @@ def read_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, in
             raise InputError(
                 f"images in {root} differ in size: {files[0].relative_to(root)} is {first[1]}x{first[0]} "
                 f"and {files[other].relative_to(root)} is {sizes[other][1]}x{sizes[other][0]} (height x "
-                f"width). Pass size=(height, width) to resize them all, e.g. size=({first[1]}, {first[0]})."
+                f"width). Resize them to one size first (for example with Pillow's Image.resize), or in Python "
+                f"read them with read_image_folder(path, size=({first[1]}, {first[0]}))."
             )
         target = (first[1], first[0])
     channels = 1 if mode == "L" else 3
@@ -160,8 +161,10 @@ def read_image(path: str | os.PathLike[str], *, mode: ImageMode = "auto",
     check_choice("mode", mode, IMAGE_MODES)
     target = _check_size(size)
     p = Path(path)
-    if not p.is_file():
-        raise DataFileError(f"image file {str(p)!r} does not exist. Check the path.")
+    kind = file_kind(p)
+    if kind != "a file":
+        raise DataFileError(f"image file {str(p)!r} does not exist. Check the path." if kind == "nothing" else
+                            f"image file {str(p)!r} is {kind}, not a regular file. Check the path.")
     try:
         with _opened(p) as im:
             im.load()

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aekit.data.checks import check_finite, check_int
+from aekit.data.checks import check_finite, check_float32_range, check_int
 from aekit.data.dataset import Dataset
+from aekit.data.files import file_kind
 from aekit.data.limits import check_npy_header
 from aekit.errors import DataFileError, InputError
 
@@ -89,7 +90,10 @@ def read_array(path: str | os.PathLike[str], *, mmap: bool | None = None) -> Dat
     elif X.ndim == 3:
         X = X.reshape(X.shape[0], 1, *X.shape[1:])  # (N, H, W) -> (N, 1, H, W)
     if not use_mmap:
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        with np.errstate(over="ignore"):
+            X32 = np.ascontiguousarray(X, dtype=np.float32)
+        check_float32_range(X32, X, what=path.name)
+        X = X32
         check_finite(X, what=path.name)
     if y is not None:
         y = _labels(y, n=len(X), what=f"labels in {path.name}")
@@ -333,9 +337,13 @@ def _existing_file(path: str | os.PathLike[str]) -> Path:
     p = Path(path).expanduser()
     if not p.exists():
         raise DataFileError(f"{str(p)!r} does not exist. Check the path.")
-    if not p.is_file():
+    kind = file_kind(p)
+    if kind == "a folder":
         raise DataFileError(f"{str(p)!r} is a folder, not a file. Pass a file, or use "
                             "read_image_folder / load_dataset for folders.")
+    if kind != "a file":  # /dev/zero or a FIFO would be read forever
+        raise DataFileError(f"{str(p)!r} is {kind}, not a regular file; aekit reads data only from regular files, "
+                            "which have an end. Save the data to a file and pass that.")
     return p
 
 
@@ -591,5 +599,7 @@ def _split_frame(frame: "pd.DataFrame", name: str,
     if frame.shape[1] == 0:
         raise InputError(f"{name} has no feature columns left after removing the label column.")
     columns = [str(c) for c in frame.columns]
-    X = frame.to_numpy(dtype=np.float32, na_value=np.nan)
+    with np.errstate(over="ignore"):
+        X = frame.to_numpy(dtype=np.float32, na_value=np.nan)
+    check_float32_range(X, frame, what=name, columns=columns)  # 1e39 is not "infinite" in the file
     return X, y, columns
