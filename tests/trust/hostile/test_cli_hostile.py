@@ -296,3 +296,21 @@ def test_real_program(trust, material, tmp_path: Path, name: str) -> None:
         trust.outcome_of("CLI, real program", "unclear_error", f"not one line: {err[-300:]}")
     else:
         trust.outcome_of("CLI, real program", "clear_error", f"exit {proc.returncode}: {' '.join(err.split())[:200]}")
+
+
+def test_debug_shows_the_traceback(trust, tmp_path: Path) -> None:
+    """--debug is the way to the traceback: the error itself comes out, not one line."""
+    from typer.testing import CliRunner
+
+    from aekit.cli.main import app
+    from aekit.errors import AekitError
+
+    def call() -> Any:
+        return CliRunner().invoke(app, ["--debug", "train", "--data", str(tmp_path / "nope.csv")])
+
+    trust.api("CLI user mistakes", call, check=lambda r: r.exit_code == 1 and isinstance(r.exception, AekitError)
+              and "nope.csv" in str(r.exception), valid=True)
+
+
+def test_quiet_still_prints_the_error(trust, tmp_path: Path) -> None:
+    trust.cli("CLI user mistakes", ["--quiet", "train", "--data", tmp_path / "nope.csv"], expect=r"nope\.csv")
