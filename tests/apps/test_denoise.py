@@ -101,6 +101,10 @@ def test_bad_input_names_the_problem_and_the_fix(blind: Denoiser) -> None:
         denoise(blind, np.zeros((0, 1, 12, 12), np.float32))
     with pytest.raises(InputError, match="do not match the noisy ones"):
         denoise(blind, clean, clean=clean[:3])
+    from sklearn.linear_model import LogisticRegression
+
+    with pytest.raises(InputError, match=r"got a LogisticRegression, which does not reconstruct images"):
+        denoise(LogisticRegression(), clean)  # a classifier has predict, but its output is not an image
     # 8-bit input is scaled for the user
     assert denoise(blind, (clean * 255).astype(np.uint8)).denoised.shape == clean.shape
 

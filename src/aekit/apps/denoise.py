@@ -167,8 +167,10 @@ class Denoiser:
     @classmethod
     def from_estimator(cls, estimator: Any) -> "Denoiser":
         """Wrap a fitted aekit autoencoder (trained with ``noise=``, ideally) as a denoiser."""
-        if not hasattr(estimator, "predict"):
-            raise InputError(f"expected a fitted aekit autoencoder or a Denoiser, got {type(estimator).__name__}.")
+        if not (hasattr(estimator, "predict") and hasattr(estimator, "inverse_transform")):
+            raise InputError(f"expected a Denoiser or a fitted aekit autoencoder (Autoencoder, VariationalAutoencoder), "
+                             f"got a {type(estimator).__name__}, which does not reconstruct images; train a denoiser "
+                             "(train_denoiser, or aekit denoise --noise ...) instead.")
         shape = getattr(estimator, "input_shape_", None)
         if shape is None:
             raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet; call fit(X) or aekit.load(folder) "
