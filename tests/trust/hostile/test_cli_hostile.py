@@ -74,6 +74,14 @@ def series(tmp: Path) -> Path:
     return csv(tmp, pd.DataFrame({"a": np.sin(np.arange(50) / 5.0), "b": np.cos(np.arange(50) / 5.0)}), "s.csv")
 
 
+def mixed_sizes(tmp: Path) -> Path:
+    from PIL import Image
+    (tmp / "imgs").mkdir()
+    Image.new("L", (8, 8), 100).save(tmp / "imgs" / "a.png")
+    Image.new("L", (9, 7), 100).save(tmp / "imgs" / "b.png")
+    return tmp / "imgs"
+
+
 def empty_dir(tmp: Path) -> Path:
     (tmp / "empty").mkdir()
     return tmp / "empty"
@@ -144,6 +152,13 @@ CASES: dict[str, tuple[list[Any], str]] = {
     "train_data_text_column": (train_with(data=with_text), r"city"),
     "train_data_overflow": (train_with(data=overflow), r"float32|large|overflow|range"),
     "train_data_one_row": (train_with(data=rows(1)), r"sample|row|few|test|split"),
+    "train_images_of_mixed_sizes": (train_with(data=mixed_sizes), r"differ in size.*(resize|Python)"),
+    "train_clip_grad_norm_negative": (train_with("--clip-grad-norm", "-1"), NUM + r"|clip"),
+    "train_clip_grad_norm_text": (train_with("--clip-grad-norm", "big"), r"clip|number|float"),
+    "encode_device_unknown": (["encode", "{run}", "--data", "{csv}", "--out", "{tmp}/c.npy", "--device", "tpu9"],
+                              r"device|tpu9"),
+    "encode_device_cuda_absent": (["encode", "{run}", "--data", "{csv}", "--out", "{tmp}/c.npy", "--device", "cuda"],
+                                  r"cuda|device|GPU"),
     "train_out_is_a_file": (["train", "--data", "{csv}", *TINY, "-o", a_file], r"file\.txt|file|folder|director"),
     "train_out_occupied": (["train", "--data", "{csv}", *TINY, "-o", occupied], r"overwrite|resume|occupied|exists"),
     "train_resume_other_options": (["train", "--data", "{csv}", *TINY, "-o", "{run}", "--resume", "--latent-dim", "3"],
