@@ -236,7 +236,12 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
 
     Images are scaled as a whole, and half of each training batch hides one square (a
     quarter to half of the image's side) instead of scattered pixels, so that the network
-    also learns to fill patches (see :mod:`aekit.losses.masked`).
+    also learns to fill patches (see :mod:`aekit.losses.masked`). On MNIST
+    (``benchmarks/bench_impute.py --mnist``: 10,000 training images with holes, 1,000 test
+    images filled, PSNR over the removed pixels) the dense network stays below
+    ``IterativeImputer(BayesianRidge)``: 16.33 dB against 17.30 with 25% of the pixels
+    missing, 8.53 against 9.47 with a 10×10 block (17.20 and 8.32 before these two changes;
+    100 epochs instead of "auto"'s 38 gave 16.62). A convolutional imputer is the next step.
 
     Multiple imputation uses noise draws: the best-guess fill plus Gaussian noise with each
     numeric column's residual spread (measured after ``fit`` on observed entries hidden from
