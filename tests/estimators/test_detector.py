@@ -299,3 +299,52 @@ def test_aekit_load_returns_the_detector(tmp_path, table, monkeypatch):
     back = load(tmp_path / "det")
     assert isinstance(back, AnomalyDetector)
     np.testing.assert_array_equal(back.decision_function(X), det.decision_function(X))
+
+
+def test_the_knn_half_mixes_distance_into_the_ensemble_on_tables(table):
+    from sklearn.neighbors import NearestNeighbors
+
+    X, y = table
+    new = X[:20] + 0.5 * np.random.default_rng(3).normal(size=(20, X.shape[1])).astype(np.float32)
+    alone = AnomalyDetector(knn_weight=0.0, **FAST).fit(X)
+    mixed = AnomalyDetector(**FAST).fit(X)  # the same members (same seed), plus the k-NN half
+    assert alone.knn_weight_ == 0.0 and mixed.knn_weight_ == 0.5
+    # the k-NN score: log mean distance to the 10 nearest training rows (robust-scaled), put on its training scale
+    Z = (X - mixed.center_) / mixed.spread_
+    d = NearestNeighbors().fit(Z).kneighbors((new - mixed.center_) / mixed.spread_, 10)[0].mean(axis=1)
+    e_c, e_s, k_c, k_s = mixed.knn_scale_
+    expected = 0.5 * (alone.decision_function(new) - e_c) / e_s + 0.5 * (np.log(d) - k_c) / k_s
+    np.testing.assert_allclose(mixed.decision_function(new), expected, rtol=1e-4, atol=1e-5)
+    # its training scale is leave-one-out: the median of the standardised training k-NN scores is 0
+    only = AnomalyDetector(knn_weight=1.0, **FAST).fit(X)
+    assert abs(np.median(only.decision_scores_)) < 1e-9
+    assert roc_auc_score(y, only.decision_scores_) > 0.95
+
+
+def test_series_windows_keep_the_ensemble_alone_unless_asked():
+    series = np.sin(np.arange(200) / 5.0)[:, None].astype(np.float32)
+    assert AnomalyDetector(window=10, **FAST).fit(series).knn_weight_ == 0.0
+    assert AnomalyDetector(window=10, knn_weight=0.5, **FAST).fit(series).knn_weight_ == 0.5
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, "half"])
+def test_knn_weight_out_of_range_is_refused(table, value):
+    with pytest.raises(InputError, match="knn_weight"):
+        AnomalyDetector(knn_weight=value).fit(table[0])
+
+
+def test_a_file_saved_before_the_knn_half_loads_without_it(tmp_path, table):
+    import json
+
+    X, _ = table
+    det = AnomalyDetector(knn_weight=0.0, **FAST).fit(X)
+    det.save(tmp_path / "det")
+    config = json.loads((tmp_path / "det" / "config.json").read_text())
+    del config["fitted"]["knn_weight"], config["params"]["knn_weight"]
+    if "config_sha256" in config:  # re-signed, as the older aekit would have written it
+        from aekit.io.model_file import config_digest
+
+        config["config_sha256"] = config_digest(config)
+    (tmp_path / "det" / "config.json").write_text(json.dumps(config))
+    back = AnomalyDetector._from_saved(*load_model(tmp_path / "det"))
+    np.testing.assert_array_equal(back.decision_function(X), det.decision_function(X))
