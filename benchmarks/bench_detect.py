@@ -249,7 +249,9 @@ def report(summary: dict[str, Any], sets: list[str], seeds: list[int], command: 
         "Unsupervised: fit on a stratified random 70% without labels (anomalies included), score the other 30%; "
         f"seeds {', '.join(map(str, seeds))} (split and random_state); every method at its default parameters, "
         "the same for all sets. aekit: `AnomalyDetector()` = 8 small dense autoencoders on feature subsets, "
-        "robust (median/IQR) scaling, trimmed refit, standardised log-errors averaged. PCA: standardised, "
+        "robust (median/IQR) scaling, trimmed refit, standardised log-errors averaged, then mixed half and half "
+        "with the standardised log k-NN distance (k = 10) on the same scaled features (the k-NN half chosen on "
+        "other data: `benchmarks/bench_detect_knn.py`). PCA: standardised, "
         "90% of the variance kept, squared reconstruction error. PyOD rows: `ECOD()`, `KNN()`, "
         "`AutoEncoder(random_state=seed)`, `VAE(random_state=seed)` with their defaults.",
         "",
