@@ -230,7 +230,7 @@ def train(
         show_default="none", rich_help_panel=_AE_PANEL,
         help="Sparse: an L1 activity penalty on the code, or KL to --sparsity-target.")] = None,
     sparsity_weight: Annotated[Optional[float], typer.Option(
-        show_default="1e-3 for l1, 0.01 for kl", rich_help_panel=_AE_PANEL,
+        show_default="3e-5 for l1, 0.3 for kl", rich_help_panel=_AE_PANEL,
         help="Weight of the sparsity penalty.")] = None,
     sparsity_target: Annotated[float, typer.Option(
         rich_help_panel=_AE_PANEL, help="Desired mean activation of each code unit (kl).")]

@@ -54,7 +54,7 @@ MODEL: dict[str, dict[str, Any]] = {
         # vs 0.0902, one-cycle 2e-2, 50 epochs) but hurt on the 4,000 embedded digits: test BCE 0.1058
         # vs 0.0983 at 1e-3 (the demo turns it off), test MSE 0.0232 vs 0.0213 with the defaults,
         # 0.0159 vs 0.0128 under one-cycle 1e-2; without it `aekit train` beats PCA-32 there.
-        "sparsity_decay": 0.99, "center_inputs": False, "contractive": 0.0, "pretrain_epochs": 0,
+        "sparsity_decay": 0.0, "center_inputs": False, "contractive": 0.0, "pretrain_epochs": 0,
     },
     "VariationalAutoencoder": {
         "latent_dim": 32, "model": "dense", "hidden": (512,), "channels": (32, 64), "activation": "relu",
