@@ -45,6 +45,12 @@ def _outcome(trust: Any, category: str, body: Any) -> None:
             body()
         except Wrong as exc:
             return f"wrong: {exc}"
+        except ExceptionGroup as group:  # hypothesis found several distinct failures: name them all
+            wrong = [e for e in group.exceptions if isinstance(e, Wrong)]
+            others = [e for e in group.exceptions if not isinstance(e, Wrong)]
+            if others:
+                raise RuntimeError("; ".join(f"{type(e).__name__}: {e}" for e in others)) from None
+            return "wrong: " + "; ".join(map(str, wrong))
         return "ok"
     def check(v: str) -> bool:
         assert v == "ok", v
