@@ -56,10 +56,25 @@ def test_a_gzip_idx_that_really_inflates_past_the_limit_is_refused(tmp_path: Pat
     path.write_bytes(gzip.compress(_idx_header(0x08, (2 << 20,)) + bytes(2 << 20)))  # 2 MiB of zeros, ~2 kB packed
     assert path.stat().st_size < 10_000
     monkeypatch.setenv(MAX_INPUT_BYTES_ENV, "1M")
-    with pytest.raises(DataFileError, match=r"decodes to 2 MiB, above aekit's limit of 1 MiB.*=3M"):
+    with pytest.raises(DataFileError, match=r"as float32\) decodes to 8 MiB, above aekit's limit of 1 MiB.*=9M"):
         read_idx(path)
-    monkeypatch.setenv(MAX_INPUT_BYTES_ENV, "3M")  # raising the limit is all it takes
+    monkeypatch.setenv(MAX_INPUT_BYTES_ENV, "9M")  # raising the limit is all it takes
     assert read_idx(path).shape == (2 << 20,)
+
+
+def test_an_idx_header_with_more_axes_than_numpy_holds_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "many-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(_idx_header(0x08, (1,) * 255) + b"\0"))
+    with pytest.raises(DataFileError, match="declares 255 dimensions; an IDX file aekit reads has 1 to 32"):
+        read_idx(path)
+
+
+def test_an_npz_member_that_is_not_an_array_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "odd.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("X.npy", b"hello")
+    with pytest.raises(DataFileError, match="odd.npz"):
+        read_array(path)
 
 
 def test_a_gzip_idx_does_not_inflate_its_whole_tail_to_find_trailing_bytes(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ IDX_DTYPES: dict[int, np.dtype] = {
 _CODES = {(dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.items()}
 _CODE_NAMES = "0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64"
 _GZIP_MAGIC = b"\x1f\x8b"
+_MAX_DIMS = 32  # NumPy 1.x holds at most 32 axes (2.x: 64); MNIST files have 1 to 3
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
@@ -120,8 +121,8 @@ def _read_stream(f: BinaryIO, path: Path, *, compressed: bool, file_bytes: int |
     if code not in IDX_DTYPES:
         raise DataFileError(f"{path} has unknown IDX dtype code 0x{code:02X}; valid codes are {_CODE_NAMES}. "
                             "The file is corrupt or not IDX; re-download it.")
-    if ndim == 0:
-        raise DataFileError(f"{path} declares 0 dimensions; an IDX file has at least one. "
+    if ndim == 0 or ndim > _MAX_DIMS:
+        raise DataFileError(f"{path} declares {ndim} dimensions; an IDX file aekit reads has 1 to {_MAX_DIMS}. "
                             "The file is corrupt; re-download it.")
     dims_raw = f.read(4 * ndim)
     if len(dims_raw) < 4 * ndim:
@@ -137,7 +138,9 @@ def _read_stream(f: BinaryIO, path: Path, *, compressed: bool, file_bytes: int |
                 f"{path} is truncated: shape {dims} of {dtype.newbyteorder('=').name} needs {expected} payload "
                 f"bytes, got {max(held, 0)} (checked before reading). Re-download the file.")
     else:
-        check_input_size(expected, what=f"{path} (IDX, shape {dims} of {dtype.newbyteorder('=').name})")
+        # what aekit then holds: float32 samples (4 bytes per value, whatever the file's dtype)
+        check_input_size(int(np.prod(dims, dtype=object)) * max(dtype.itemsize, 4),
+                         what=f"{path} (IDX, shape {dims} of {dtype.newbyteorder('=').name}, as float32)")
     out = np.empty(dims, dtype=dtype.newbyteorder("="))
     got = _read_exactly(f, out.reshape(-1).view(np.uint8))
     if got < expected:

@@ -397,7 +397,11 @@ def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
                 if key is not None and f"{key}.npy" in npz.zip.namelist():
                     with npz.zip.open(f"{key}.npy") as member:
                         check_npy_header(member, what=f"{path.name}, array {key!r}")
-            return npz[x_key], (npz[y_key] if y_key is not None else None)
+            X, y = npz[x_key], (npz[y_key] if y_key is not None else None)
+            if not isinstance(X, np.ndarray) or (y is not None and not isinstance(y, np.ndarray)):
+                raise DataFileError(f"{path.name} holds a member that is not a .npy array ({x_key!r} or {y_key!r}); "
+                                    "re-create the file with np.savez.")
+            return X, y
     except ValueError as exc:
         if isinstance(exc, DataFileError):
             raise

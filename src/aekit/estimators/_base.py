@@ -10,6 +10,7 @@ The families (:class:`~aekit.Autoencoder`, :class:`~aekit.VariationalAutoencoder
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -49,6 +50,32 @@ def with_training_doc(cls: type) -> type:
     if cls.__doc__ and _TRAINING_MARK in cls.__doc__:
         cls.__doc__ = cls.__doc__.replace(_TRAINING_MARK, training_doc(cls.__name__))
     return cls
+
+
+def _check_state_dtypes(module: nn.Module, state: dict[str, torch.Tensor], owner: str) -> None:
+    """Refuse integer or boolean tensors where the module holds floats: loading would cast them silently."""
+    expected = module.state_dict()
+    for key, value in state.items():
+        if key in expected and expected[key].is_floating_point() and not value.is_floating_point():
+            raise ModelFileError(f"the saved {owner}'s tensor {key!r} is {value.dtype}, where the model holds floating "
+                                 "point weights; the weights file was edited or is not this model's. Retrain.")
+
+
+def _check_input_shape(est: Any) -> None:
+    """Refuse a saved ``input_shape`` that does not fit ``n_features_in`` or the weights, before any data meets it."""
+    shape = tuple(est.input_shape_)
+    owner = type(est).__name__
+    if not shape or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in shape) \
+            or int(np.prod(shape, dtype=object)) != est.n_features_in_:
+        raise ModelFileError(f"the saved {owner} declares input shape {list(shape)!r}, which does not hold its "
+                             f"{est.n_features_in_} features; the file was edited. Restore it, or retrain.")
+    try:  # one zero sample through the network: a shape the weights cannot take fails here, not on the user's data
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.module_(torch.from_numpy(est.network_input(np.zeros((1, *shape), dtype=np.float32))))
+    except (RuntimeError, InputError) as exc:
+        raise ModelFileError(f"the saved {owner}'s input shape {list(shape)!r} does not match its weights ({exc}); "
+                             "the file was edited. Restore it, or retrain.") from exc
 
 
 @torch.no_grad()
@@ -192,6 +219,7 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator):
             module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
             check_state_shapes(lambda: build(kind, est.spec_), module_state, what=f"the saved {cls.__name__}")
             est.module_ = build(kind, est.spec_)
+            _check_state_dtypes(est.module_, module_state, cls.__name__)
             est.module_.load_state_dict(upgrade_uncentred_state(est.module_, module_state))
             est.module_.eval()
             fitted = config["fitted"]
@@ -201,8 +229,15 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator):
             est.history_ = fitted.get("history", [])
             if fitted.get("feature_names_in"):
                 est.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
+                if len(est.feature_names_in_) != est.n_features_in_:
+                    raise ModelFileError(f"the saved {cls.__name__} names {len(est.feature_names_in_)} features but "
+                                         f"has {est.n_features_in_}; the file was edited. Restore it, or retrain.")
             est._load_fitted(fitted)
-        except (KeyError, TypeError, RuntimeError) as exc:
+            if getattr(est, "input_shape_", None) is not None:
+                _check_input_shape(est)
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, RuntimeError, AttributeError, ValueError) as exc:
             raise ModelFileError(f"the saved {cls.__name__} is incomplete or does not match its weights ({exc}). "
                                  "The files are corrupt or from an incompatible aekit; retrain.") from exc
         return est

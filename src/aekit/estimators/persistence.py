@@ -52,7 +52,7 @@ def load(path: str | Path, *, device: str | None = None) -> Any:
     """
     config, tensors = load_model(path)
     name = config.get("estimator")
-    if name not in ESTIMATORS:
+    if not isinstance(name, str) or name not in ESTIMATORS:
         raise ModelFileError(f"{path} holds a {name!r}, which this aekit cannot load (it knows "
                              f"{', '.join(sorted(ESTIMATORS))}). Upgrade aekit.")
     cls = ESTIMATORS[name]

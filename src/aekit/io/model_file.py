@@ -91,7 +91,7 @@ def load_model(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor
     cfg_path = resolve_model_path(path)
     try:
         config = json.loads(cfg_path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # not UTF-8, not JSON, or a number of thousands of digits
         raise ModelFileError(f"{cfg_path} is not valid JSON ({exc}); the file is corrupt or not an aekit model.") from exc
     except RecursionError as exc:
         raise ModelFileError(f"{cfg_path} nests its JSON deeper than Python can read; an aekit model file is a few "
