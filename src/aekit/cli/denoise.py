@@ -53,7 +53,8 @@ def denoise(
                                               "PSNR/SSIM (not with --noise).")] = None,
     model: Annotated[DenoiseModel, typer.Option(
         help="The denoiser trained here: residual (DnCNN, predicts the noise), or a conv / dense denoising "
-             "autoencoder.")] = DenoiseModel.residual,
+             "autoencoder (one fixed level of gaussian, mask or salt_pepper: not with --blind or blocks).")] = \
+        DenoiseModel.residual,
     depth: Annotated[int, typer.Option(min=2, help="Layers of the residual network.")] = 8,
     width: Annotated[int, typer.Option(min=1, help="Channels of the residual network.")] = 48,
     latent_dim: Annotated[int, typer.Option(min=1, help="Code size of a conv / dense denoiser.")] = 32,
