@@ -828,9 +828,9 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
     def _blend(self, net: np.ndarray, x_num: np.ndarray, obs: np.ndarray) -> np.ndarray:
         """The network's numeric fill blended with the classic candidates' (scaled units)."""
         preds = {"network": net}
-        if "gaussian" in self.blend_candidates_:
+        if self.gaussian_mean_ is not None and self.gaussian_cov_ is not None:
             preds["gaussian"] = conditional_mean(x_num, obs, self.gaussian_mean_, self.gaussian_cov_)
-        if "knn" in self.blend_candidates_:
+        if self.knn_data_ is not None:
             knn = _knn(self.knn_data_)
             preds["knn"] = knn.transform(np.where(obs, x_num, np.nan))
         stack = np.stack([preds[c] for c in self.blend_candidates_], axis=-1)
