@@ -217,8 +217,10 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator):
                                      f"this one holds {kind!r}; the file is corrupt or was edited. Retrain.")
             est.spec_ = spec_from_dict(kind, config["model"]["spec"])
             module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
-            check_state_shapes(lambda: build(kind, est.spec_), module_state, what=f"the saved {cls.__name__}")
-            est.module_ = build(kind, est.spec_)
+            with warnings.catch_warnings():  # an edited spec (a width of 0) is refused below, not warned about
+                warnings.simplefilter("ignore", UserWarning)
+                check_state_shapes(lambda: build(kind, est.spec_), module_state, what=f"the saved {cls.__name__}")
+                est.module_ = build(kind, est.spec_)
             _check_state_dtypes(est.module_, module_state, cls.__name__)
             est.module_.load_state_dict(upgrade_uncentred_state(est.module_, module_state))
             est.module_.eval()
