@@ -139,7 +139,7 @@ def pad_sequences(sequences: Sequence[ArrayLike], *, value: float = 0.0) -> tupl
                          f"{type(sequences).__name__}. For one (N, T, C) array, no padding is needed.")
     if len(sequences) == 0:
         raise InputError("pad_sequences got an empty list; pass at least one sequence of shape (T_i, C).")
-    arrays = []
+    arrays: list[np.ndarray] = []
     for i, seq in enumerate(sequences):
         arr = np.asarray(seq)
         if arr.ndim == 1:
