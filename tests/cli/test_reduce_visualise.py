@@ -78,6 +78,48 @@ def test_visualize_table_run_writes_map_and_updates_the_report(cli, trained) -> 
     assert "5-NN accuracy" in result.stdout
 
 
+def test_visualize_prints_the_pca_map_beside_and_no_baseline_skips_it(cli, trained, tmp_path: Path) -> None:
+    run, table = trained
+    result = cli("--quiet", "visualize", run, "--data", table, "--method", "pca", "--out", tmp_path / "a")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "a" / "latent_map.json").read_text())
+    assert summary["baseline"] == f"PCA-{summary['latent_dim']} codes, same map" and 0 <= summary["baseline_knn_accuracy"] <= 1
+    assert f"(PCA codes: {summary['baseline_knn_accuracy']:.3f})" in result.stdout
+    behind = summary["knn_accuracy"] < summary["baseline_knn_accuracy"]
+    assert ("aekit loses to PCA here" in result.stdout) == behind
+
+    result = cli("--quiet", "visualize", run, "--data", table, "--method", "pca", "--out", tmp_path / "b",
+                 "--no-baseline")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "b" / "latent_map.json").read_text())
+    assert summary["baseline"] is None and summary["baseline_knn_accuracy"] is None
+    assert "PCA codes" not in result.stdout and "loses" not in result.stdout
+
+
+def test_the_pca_baseline_map_scores_pca_codes_the_same_way() -> None:
+    from sklearn.decomposition import PCA
+
+    from aekit.apps.visualise import _map_accuracy, latent_map
+
+    class Identity:  # a "model" whose codes are the first two PCA components: its map is the baseline's
+        latent_dim = 2
+        module_ = None  # what check_is_fitted looks for
+
+        def __init__(self, X):
+            self.pca = PCA(2, random_state=0).fit(X)
+
+        def transform(self, X):
+            return self.pca.transform(X)
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 40)
+    X = rng.normal(size=(120, 6)) + 3 * y[:, None] * np.eye(6)[0]
+    m = latent_map(Identity(X), X, y, method="latent")
+    assert m.baseline_knn_accuracy == pytest.approx(m.knn_accuracy)
+    assert m.baseline_knn_accuracy == pytest.approx(_map_accuracy(PCA(2, random_state=0).fit_transform(X), y, 5, 0))
+    assert latent_map(Identity(X), X, y, method="latent", baseline=False).baseline_knn_accuracy is None
+
+
 @pytest.fixture(scope="module")
 def image_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     from typer.testing import CliRunner

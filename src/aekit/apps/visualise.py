@@ -51,6 +51,10 @@ class LatentMap:
         Size of the model's codes.
     knn_accuracy : float or None
         Cross-validated 5-NN accuracy of the labels in the map (None without labels).
+    baseline_knn_accuracy : float or None
+        The same score for the same points mapped the same way from PCA codes of the
+        same size instead of the model's codes (PCA-2 of the inputs for a "latent" map);
+        None without labels or with ``baseline=False``.
     """
 
     coords: np.ndarray
@@ -59,6 +63,7 @@ class LatentMap:
     indices: np.ndarray
     latent_dim: int
     knn_accuracy: float | None = None
+    baseline_knn_accuracy: float | None = None
 
     @property
     def title(self) -> str:
@@ -66,7 +71,15 @@ class LatentMap:
         text += f", {self.latent_dim}-D codes)" if self.method != "latent" else ")"
         if self.knn_accuracy is not None:
             text += f" — 5-NN accuracy {self.knn_accuracy:.3f}"
+            if self.baseline_knn_accuracy is not None:
+                text += f" (PCA codes: {self.baseline_knn_accuracy:.3f})"
         return text
+
+    @property
+    def behind_baseline(self) -> bool:
+        """True when the PCA-codes map keeps the labels apart better than the model's."""
+        return (self.knn_accuracy is not None and self.baseline_knn_accuracy is not None
+                and self.knn_accuracy < self.baseline_knn_accuracy)
 
     def plot(self, path: str | os.PathLike[str], *, title: str | None = None,
              class_names: Sequence[str] | Mapping[Any, str] | None = None) -> Path:
@@ -181,7 +194,7 @@ def _map_accuracy(coords: np.ndarray, labels: np.ndarray | None, k: int, random_
 
 def latent_map(estimator: Any, X: ArrayLike, y: ArrayLike | None = None, *, method: Method = "auto",
                max_points: int | None = 5000, k: int = 5, perplexity: float = 30.0,
-               random_state: int | None = 0) -> LatentMap:
+               random_state: int | None = 0, baseline: bool = True) -> LatentMap:
     """A 2-D map of X through a trained model's codes.
 
     Parameters
@@ -204,11 +217,16 @@ def latent_map(estimator: Any, X: ArrayLike, y: ArrayLike | None = None, *, meth
         t-SNE perplexity (lowered automatically for tiny inputs).
     random_state : int or None, default=0
         Seeds the sub-sample, t-SNE / UMAP and the folds.
+    baseline : bool, default=True
+        With labels, also score the classical alternative: the same points, mapped the
+        same way from PCA codes of the model's code size (``baseline_knn_accuracy``).
+        It costs one more PCA and, for t-SNE / UMAP, one more embedding.
 
     Returns
     -------
     LatentMap
-        ``coords``, ``labels``, ``method``, ``indices``, ``knn_accuracy``; ``.plot(path)``.
+        ``coords``, ``labels``, ``method``, ``indices``, ``knn_accuracy``,
+        ``baseline_knn_accuracy``; ``.plot(path)``.
 
     Raises
     ------
@@ -239,8 +257,23 @@ def latent_map(estimator: Any, X: ArrayLike, y: ArrayLike | None = None, *, meth
     codes = np.asarray(estimator.transform(X_sub), dtype=np.float64)
     coords = embed_2d(codes, resolved, random_state=random_state, perplexity=perplexity)
     sub_labels = None if labels is None else labels[indices]
+    accuracy = _map_accuracy(coords, sub_labels, k, random_state)
+    base = None
+    if baseline and accuracy is not None:
+        base = _map_accuracy(_pca_map(X_sub, dim, resolved, random_state, perplexity), sub_labels, k, random_state)
     return LatentMap(coords=coords, labels=sub_labels, method=resolved, indices=indices, latent_dim=dim,
-                     knn_accuracy=_map_accuracy(coords, sub_labels, k, random_state))
+                     knn_accuracy=accuracy, baseline_knn_accuracy=base)
+
+
+def _pca_map(X: Any, dim: int, method: str, random_state: int | None, perplexity: float) -> np.ndarray:
+    """The classical map beside the model's: PCA codes of the same size, brought to 2-D the same way."""
+    flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    n_components = max(1, min(dim if method != "latent" else 2, *flat.shape))
+    codes = PCA(n_components=n_components, random_state=random_state).fit_transform(flat)
+    if codes.shape[1] < 2:
+        codes = np.hstack([codes, np.zeros((len(codes), 2 - codes.shape[1]))])
+    return codes if method == "latent" else embed_2d(codes, method, random_state=random_state,
+                                                     perplexity=perplexity)
 
 
 def _span_pair(value: Any) -> tuple[float, float]:
@@ -306,7 +339,7 @@ def latent_grid(estimator: Any, n: int = 15, *, span: Any = None, X: ArrayLike |
 def visualise(estimator: Any, X: ArrayLike, y: ArrayLike | None = None, *, out: str | os.PathLike[str],
               method: Method = "auto", max_points: int | None = 5000, image_shape: Sequence[int] | None = None,
               feature_names: Sequence[str] | None = None, class_names: Sequence[str] | Mapping[Any, str] | None = None,
-              grid_n: int = 15, random_state: int | None = 0) -> Visualisation:
+              grid_n: int = 15, random_state: int | None = 0, baseline: bool = True) -> Visualisation:
     """Draw a trained model's pictures of X into the folder ``out``.
 
     Writes ``latent_map.png`` (coloured by label, with a legend), ``reconstructions.png``
@@ -315,7 +348,7 @@ def visualise(estimator: Any, X: ArrayLike, y: ArrayLike | None = None, *, out: 
 
     Parameters
     ----------
-    estimator, X, y, method, max_points, random_state
+    estimator, X, y, method, max_points, random_state, baseline
         As :func:`latent_map`.
     out : path
         Folder for the PNGs (created); files are written atomically.
@@ -334,7 +367,8 @@ def visualise(estimator: Any, X: ArrayLike, y: ArrayLike | None = None, *, out: 
         ``latent_map``, ``latent_grid`` (or None) and ``files`` (name -> path).
     """
     folder = Path(out)
-    m = latent_map(estimator, X, y, method=method, max_points=max_points, random_state=random_state)
+    m = latent_map(estimator, X, y, method=method, max_points=max_points, random_state=random_state,
+                   baseline=baseline)
     files = {"latent_map": m.plot(folder / "latent_map.png", class_names=class_names)}
     sample = np.asarray(X[:10])  # type: ignore[index]
     recon = np.asarray(estimator.predict(sample)).reshape(sample.shape)
@@ -365,11 +399,12 @@ class RunVisualisation:
 
 def visualise_run(run: str | os.PathLike[str], data: str, *, out: str | os.PathLike[str] | None = None,
                   method: Method = "auto", split: str = "test", label_column: str | None = None,
-                  max_points: int | None = 5000, grid_n: int = 15,
+                  max_points: int | None = 5000, grid_n: int = 15, baseline: bool = True,
                   write_report: Callable[[Path], Path] | None = None) -> RunVisualisation:
     """:func:`visualise` the model of a run folder on ``data``, into ``out`` (default: the run folder).
 
-    Also writes ``latent_map.json`` (method, points, latent size, 5-NN accuracy of the map)
+    Also writes ``latent_map.json`` (method, points, latent size, 5-NN accuracy of the map
+    and of the PCA-codes map beside it)
     and, when ``out`` is the run folder or one of its sub-folders (the ones its report
     shows), re-writes the report with ``write_report``.
     """
@@ -377,11 +412,15 @@ def visualise_run(run: str | os.PathLike[str], data: str, *, out: str | os.PathL
     ds, run_dir = opened.data, opened.run_dir
     folder = Path(out) if out is not None else run_dir
     result = visualise(opened.estimator, ds.X, ds.y, out=folder, method=method, max_points=max_points,
-                       feature_names=None if ds.columns is None or ds.is_image else list(ds.columns), grid_n=grid_n)
+                       feature_names=None if ds.columns is None or ds.is_image else list(ds.columns), grid_n=grid_n,
+                       baseline=baseline)
     m = result.latent_map
     write_json(folder / "latent_map.json", {"data": ds.name, "split": split, "method": m.method,
                                             "n_points": len(m.coords), "latent_dim": m.latent_dim, "knn_k": 5,
-                                            "knn_accuracy": m.knn_accuracy})
+                                            "knn_accuracy": m.knn_accuracy,
+                                            "baseline": f"PCA-{m.latent_dim if m.method != 'latent' else 2} codes, "
+                                                        f"same map" if baseline else None,
+                                            "baseline_knn_accuracy": m.baseline_knn_accuracy})
     try:  # the report shows PNGs of the run folder and its immediate sub-folders only
         inside = folder.resolve() == run_dir.resolve() or folder.resolve().parent == run_dir.resolve()
     except OSError:
