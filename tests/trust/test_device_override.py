@@ -73,3 +73,9 @@ def test_the_commands_that_use_a_run_take_device(tmp_path: Path, command: list[s
         assert "warning: this model was trained on device 'cuda'" in result.output  # one yellow line, then it runs
         result = CliRunner().invoke(app, [command[0], str(run), "--data", "new.csv", *command[1:], "--device", "cuda"])
         assert result.exit_code == 1 and "CUDA is not available here" in result.output
+
+
+def test_an_edited_device_that_is_no_device_name_falls_back_with_the_warning(tmp_path: Path) -> None:
+    with pytest.warns(UserWarning, match=r"trained on device None, which is not available here"):
+        model = aekit.load(_trained_on(tmp_path, None))  # type: ignore[arg-type]
+    assert model.device == "auto" and model.transform(X).shape == (50, 2)

@@ -114,3 +114,11 @@ def test_the_lock_is_released_by_a_killed_holder_at_once(tmp_path: Path, holder:
         with run_lock(tmp_path / "run"):
             pass
     assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_save_into_a_folder_another_process_writes_is_refused(tmp_path: Path, holder: subprocess.Popen) -> None:
+    X = np.random.default_rng(0).random((30, 4)).astype(np.float32)
+    model = Autoencoder(latent_dim=2, epochs=1, verbose=False).fit(X)
+    with pytest.raises(InputError, match=f"in use by process {holder.pid}"):
+        model.save(tmp_path / "run")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [LOCK_NAME]

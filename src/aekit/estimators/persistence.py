@@ -68,14 +68,15 @@ def place(estimator: Any, device: str | None) -> Any:
         resolve_device(device)  # refuse a name that is wrong or not available here, with its fix
     parts = [estimator, *(v for k, v in vars(estimator).items() if k.endswith("_") and hasattr(v, "set_params"))]
     for part in parts:
-        saved = part.get_params(deep=False).get("device") if hasattr(part, "get_params") else None
-        if saved is None:
+        params = part.get_params(deep=False) if hasattr(part, "get_params") else {}
+        if "device" not in params:
             continue
+        saved = params["device"]
         if device is None:
             try:
                 resolve_device(saved)
                 continue
-            except InputError:
+            except (InputError, TypeError, RuntimeError):  # not here, or not a device name (an edited file)
                 warnings.warn(f"this model was trained on device {saved!r}, which is not available here; it runs "
                               f"on {resolve_device('auto').type} instead (choose with --device / device=).",
                               UserWarning, stacklevel=3)

@@ -18,6 +18,7 @@ import torch
 from aekit._version import __version__
 from aekit.data.files import atomic_write_files, remove_stale_temps
 from aekit.errors import ModelFileError
+from aekit.io.run_dir import run_lock
 from aekit.io.tensors import load_tensors, tensor_bytes
 
 FORMAT_NAME = "aekit.model"
@@ -53,7 +54,11 @@ def save_model(folder: str | Path, config: dict[str, Any], tensors: dict[str, to
     if folder.exists() and not folder.is_dir():
         raise ModelFileError(f"{folder} is a file; save_model needs a folder to write "
                              f"{CONFIG_NAME} and {WEIGHTS_NAME} into.")
-    folder.mkdir(parents=True, exist_ok=True)
+    with run_lock(folder):  # two saves into one folder would pair one's weights with the other's config
+        return _save_locked(folder, config, tensors)
+
+
+def _save_locked(folder: Path, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Path:
     remove_stale_temps(folder)  # left by a killed earlier save
     weights = tensor_bytes(tensors, {"format": FORMAT_NAME, "format_version": FORMAT_VERSION})
     full = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "aekit_version": __version__, **config,
