@@ -196,3 +196,46 @@ def test_chunks_check_arguments_eagerly(tmp_path: Path) -> None:
         iter_table_chunks(tmp_path / "t.csv", 0)
     with pytest.raises(DataFileError, match="does not exist"):
         iter_table_chunks(tmp_path / "t.csv", 10)
+
+
+# ------------------------------------------------- hostile-suite findings (#13), one each
+def test_leading_comment_lines_are_skipped_not_made_the_header(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("# exported by tool\n\n# units: mm\n1.5,2\n3,4.25\n")
+    np.testing.assert_allclose(read_table(p).X, [[1.5, 2], [3, 4.25]])
+
+
+def test_rows_longer_than_the_header_are_refused_not_indexed(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("a\n1.5,2\n3,4.25\n")  # pandas alone makes column 0 an index and loses it
+    with pytest.raises(InputError, match="more fields than its header"):
+        read_table(p)
+
+
+def test_trailing_separators_still_read(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("a,b\n1,2,\n3,4,\n")
+    np.testing.assert_allclose(read_table(p).X, [[1, 2], [3, 4]])
+
+
+def test_semicolons_with_decimal_commas_and_no_header(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("1,5;2\n3;4,25\n5;6\n")
+    np.testing.assert_allclose(read_table(p).X, [[1.5, 2], [3, 4.25], [5, 6]])
+
+
+def test_a_cut_gzip_table_is_one_clear_error(tmp_path: Path) -> None:
+    import gzip
+
+    p = tmp_path / "t.csv.gz"
+    p.write_bytes(gzip.compress(b"a,b\n1.5,2\n3,4.25\n" * 50)[:40])
+    with pytest.raises(DataFileError, match="not truncated"):
+        read_table(p)
+
+
+@pytest.mark.parametrize("head, word", [(b"PK\x03\x04\x14\x00", "ZIP archive"), (b"a,b\n\x00\x01\x02", "binary")])
+def test_binary_files_named_csv_are_refused(tmp_path: Path, head: bytes, word: str) -> None:
+    p = tmp_path / "t.csv"
+    p.write_bytes(head + bytes(300))
+    with pytest.raises(DataFileError, match=word):
+        read_table(p)

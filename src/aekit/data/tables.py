@@ -8,9 +8,12 @@ Shape:
 
 from __future__ import annotations
 
+import lzma
 import os
 import re
+import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -438,13 +441,23 @@ def _read_frame(path: Path) -> "pd.DataFrame":
     try:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path, engine="pyarrow")
+        _check_text(path)
         options = _csv_options(path)
-        frame = _named(pd.read_csv(path, **options))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = _named(pd.read_csv(path, **options))
+        if any(issubclass(w.category, pd.errors.ParserWarning) and "does not match" in str(w.message)
+               for w in caught):
+            # pandas would have made the first field of every row an index: a column lost without a word.
+            raise InputError(f"the rows of {path.name} have more fields than its header row has names "
+                             f"({frame.shape[1]}); a title or comment line above the header, or a missing header "
+                             "name? Give every column a name in the first line (or remove that line).")
         _check_one_column(frame, path, options)
         return frame
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path.name} is empty: no header and no rows.") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError, EOFError, zlib.error,
+            lzma.LZMAError) as exc:
         if isinstance(exc, DataFileError):
             raise
         kind = "Parquet" if suffix in (".parquet", ".pq") else "CSV"
@@ -463,8 +476,41 @@ _OTHER_SEPARATORS = (";", "\t", "|")
 _OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 
 
+def _check_text(path: Path) -> None:
+    """Refuse a binary file given as a text table (an Excel workbook renamed .csv, say) by its first bytes."""
+    if path.suffix.lower() in _OPENERS:
+        return  # compressed: its text is checked by what pandas makes of it
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        raise DataFileError(f"{path.name} is a ZIP archive (an Excel .xlsx workbook, say), not a text table. Save "
+                            "it as CSV (in Excel: File > Save As > CSV) or as Parquet, and pass that file.")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataFileError(f"{path.name} holds binary data (NUL bytes), not a text table. Pass a CSV, TSV or "
+                            "Parquet file.")
+
+
 def _head_lines(path: Path) -> list[str]:
-    """The first complete lines of a (possibly gzip/bz2/xz-compressed) text table; [] if unreadable."""
+    """The first complete lines of a (possibly gzip/bz2/xz-compressed) text table; [] if unreadable.
+
+    Leading ``#`` comment lines (and blank lines among them) are left out; :func:`_comment_lines`
+    counts them for ``read_csv``'s ``skiprows``.
+    """
+    lines = [line for line in _raw_head(path)[_comment_lines(path):] if line.strip()]
+    return lines[:50]
+
+
+def _comment_lines(path: Path) -> int:
+    """How many lines at the top of the file are ``#`` comments or blank (0 without a comment)."""
+    raw = _raw_head(path)
+    n = 0
+    while n < len(raw) and (not raw[n].strip() or raw[n].lstrip().startswith("#")):
+        n += 1
+    return n if any(line.lstrip().startswith("#") for line in raw[:n]) else 0
+
+
+def _raw_head(path: Path) -> list[str]:
+    """The first complete lines of the file as they are; [] if unreadable."""
     import importlib
 
     module = _OPENERS.get(path.suffix.lower())
@@ -480,7 +526,7 @@ def _head_lines(path: Path) -> list[str]:
     lines = text.splitlines()
     if len(head) == SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut off
-    return [line for line in lines if line.strip()][:50]
+    return lines
 
 
 def _is_number(field: str, decimal: str) -> bool:
@@ -505,8 +551,9 @@ def _csv_options(path: Path) -> dict[str, Any]:
     """
     sep = _separator(path)
     lines = _head_lines(path)
+    skip = _comment_lines(path)
     if not lines:
-        return {"sep": sep}
+        return {"sep": sep, "index_col": False, **({"skiprows": skip} if skip else {})}
     first = lines[0]
     if sep not in first:
         for other in _OTHER_SEPARATORS:
@@ -514,16 +561,31 @@ def _csv_options(path: Path) -> dict[str, Any]:
             if count and all(line.count(other) == count for line in lines[1:]):
                 sep = other
                 break
+    elif sep == "," and _semicolons_with_decimal_commas(lines):
+        sep = ";"
     decimal = "."
     if sep != "," and any(re.search(r"\d,\d", line) for line in lines[1:] or lines):
         decimal = ","
     fields = first.split(sep)
     numeric = all(_is_number(f, decimal) for f in fields)
     default_names = [f.strip().strip('"') for f in fields] == [str(i) for i in range(len(fields))]
-    options: dict[str, Any] = {"sep": sep, "decimal": decimal}
+    # index_col=False: pandas would otherwise turn the first field of rows longer than the
+    # header into an index, silently (the ParserWarning it gives instead is refused above).
+    options: dict[str, Any] = {"sep": sep, "decimal": decimal, "index_col": False}
+    if skip:
+        options["skiprows"] = skip
     if numeric and not default_names:
         options["header"] = None
     return options
+
+
+def _semicolons_with_decimal_commas(lines: list[str]) -> bool:
+    """True for ``1,5;2`` lines: as many ``;`` on every line, and every data field a number with a decimal comma."""
+    count = lines[0].count(";")
+    if not count or any(line.count(";") != count for line in lines):
+        return False
+    data = lines[1:] or lines
+    return all(_is_number(field, ",") for line in data for field in line.split(";"))
 
 
 def _named(frame: "pd.DataFrame") -> "pd.DataFrame":

@@ -48,8 +48,7 @@ OUTCOMES = ("clear_error", "correct", "unclear_error", "traceback", "silent_wron
 #: Cases that still fail and are being fixed (matched against the test id); the test is
 #: marked xfail (not strict), the record keeps the real outcome.
 KNOWN_FAILING: dict[str, str] = {p: "H1 fixing" for p in (
-    "test_csv[semicolon_no_header]", "test_csv[comment_line_first]", "test_csv[truncated_csv_gz]",
-    "test_csv[xlsx_named_csv]", "test_config_edit[null_model.spec.output]", "test_config_edit[text_model.spec.output]",
+    "test_config_edit[null_model.spec.output]", "test_config_edit[text_model.spec.output]",
     "test_config_edit[list_model.spec.output]", "test_cli_meets_edited_config[encode-hidden_zero]",
     "test_cli_meets_edited_config[evaluate-hidden_zero]", "test_cli_user_mistake[train_latent_huge]",
     "test_cli_user_mistake[train_hidden_huge]", "test_cli_user_mistake[classify_label_continuous]",
