@@ -99,7 +99,7 @@ class AnomalyDetector(BaseEstimator):
     ADBench tables (``benchmarks/bench_detect_knn.py``: ADBench's four synthetic anomaly types,
     wine, breast_cancer and a letter subset; 2 seeds): mean ROC-AUC 0.899 for the ensemble
     alone, 0.924 for k-NN alone, 0.912 with k-NN as a 9th member, 0.928 half and half, which
-    was never more than 0.001 below the ensemble on any set. Series windows keep the
+    was never more than 0.002 below the ensemble on any set. Series windows keep the
     ensemble alone ("auto" = 0 there): the mix was not measured on them.
 
     Parameters
