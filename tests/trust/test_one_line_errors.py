@@ -169,3 +169,34 @@ def test_classify_refuses_a_run_without_a_deterministic_encoder(tmp_path: Path) 
                                       "-o", str(tmp_path / "c")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "AnomalyDetector" in result.output and "autoencoder run (dense, conv or VAE)" in result.output
+
+
+def test_a_network_larger_than_the_machine_is_refused_before_allocation(monkeypatch) -> None:
+    import os
+
+    import numpy as np
+
+    from aekit import Autoencoder
+    from aekit.errors import InputError
+
+    real = os.sysconf
+    monkeypatch.setattr(os, "sysconf", lambda name: 0 if name == "SC_PHYS_PAGES" else real(name))  # no memory
+    X = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    with pytest.raises(InputError, match="parameters.*smaller latent_dim"):
+        Autoencoder(latent_dim=2, epochs=1).fit(X)
+
+
+def test_classify_refuses_a_continuous_label_column(tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from aekit.apps.classify import classify_run
+    from aekit.errors import InputError
+
+    rng = np.random.default_rng(0)
+    table = tmp_path / "t.csv"
+    pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "y": rng.normal(size=60)}).to_csv(table,
+                                                                                                      index=False)
+    with pytest.raises(InputError, match="continuous target"):
+        classify_run(str(table), tmp_path / "run", label_column="y", epochs=1)
+    assert not (tmp_path / "run" / "model.safetensors").exists()

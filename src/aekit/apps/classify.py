@@ -302,6 +302,17 @@ def _pretrained(run: str | Path) -> BaseAutoencoder:
     return estimator
 
 
+def _check_classes(y: np.ndarray, label_column: str | None) -> None:
+    """Refuse labels where most classes hold a single sample: a continuous target, not classes."""
+    n_classes = len(np.unique(y))
+    if n_classes > max(2, len(y) // 2):
+        what = f"the label column {label_column!r}" if label_column else "the labels"
+        raise InputError(f"{what} has {n_classes} distinct values among {len(y)} training samples, so most classes "
+                         "hold one sample: it looks like a continuous target, not class labels. aekit classify "
+                         "predicts classes: bin the values into classes first, or fit a regressor on the codes of "
+                         "aekit encode.")
+
+
 def classify_run(data: str, out: str | Path | None = None, *, pretrained: str | Path | None = None,
                  freeze: bool = False, epochs: int = 10, labels: int | None = None, latent_dim: int = 64,
                  hidden: tuple[int, ...] = (), head_hidden: tuple[int, ...] = (128,), dropout: float = 0.5,
@@ -341,6 +352,7 @@ def classify_run(data: str, out: str | Path | None = None, *, pretrained: str | 
             raise InputError(f"{part.name} has no labels, and a classifier needs them. For a table name the label "
                              "column with --label-column; use an .npz with X and y, a folder with one sub-folder "
                              "per class, or a named set such as mnist.")
+    _check_classes(np.asarray(train.y), label_column)
     idx = stratified_subset(np.asarray(train.y), labels, random_state)
     rest = np.setdiff1d(np.arange(len(train)), idx)
     if autoencoder is None:

@@ -34,6 +34,11 @@ def _expected(exc: BaseException) -> bool:
     return isinstance(exc, OSError) or (errors is not None and isinstance(exc, errors.AekitError))
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """A failed allocation: Python's MemoryError, or torch's allocator error (a RuntimeError)."""
+    return isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc))
+
+
 def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: Any = None, line: str | None = None) -> None:
     warn_line(str(message))
@@ -48,6 +53,11 @@ class _AekitGroup(TyperGroup):
                 warnings.showwarning = _warning_line
                 return super().invoke(ctx)
         except Exception as exc:
+            if not state.debug and _out_of_memory(exc):
+                fail_line("out of memory: this machine could not allocate what the command needs "
+                          f"({str(exc).splitlines()[0][-160:]}). Use a smaller model (--latent-dim, --hidden), a "
+                          "smaller --batch-size, or fewer samples.")
+                raise typer.Exit(1) from None
             if state.debug or not _expected(exc):
                 raise
             fail_line(str(exc) or type(exc).__name__)

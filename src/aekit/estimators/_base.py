@@ -99,6 +99,25 @@ def params_from_json(params: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
 
 
+def _check_fits_in_memory(owner: str, kind: str, spec: Any) -> None:
+    """Count the network's parameters on the meta device (nothing allocated) and refuse one
+    whose training (weights, gradients and Adam's two moments: 16 bytes a parameter) would
+    not fit in this machine's memory."""
+    import os
+
+    try:
+        with torch.random.fork_rng(devices=[]), torch.device("meta"):
+            n_params = sum(p.numel() for p in build(kind, spec).parameters())
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except Exception:  # a module that cannot be built on meta, or no sysconf: the real build decides
+        return
+    if n_params * 16 > physical:
+        raise InputError(f"this {owner} would have {n_params:,} parameters: about {n_params * 16 / 2**30:,.0f} GiB "
+                         f"to train (weights, gradients, Adam's moments), more than this machine's "
+                         f"{physical / 2**30:,.0f} GiB of memory. Choose a smaller latent_dim / hidden "
+                         "(--latent-dim / --hidden).")
+
+
 class BaseAutoencoder(TransformerMixin, BaseEstimator):
     """Base of the autoencoder estimators; not for direct use.
 
@@ -142,7 +161,15 @@ class BaseAutoencoder(TransformerMixin, BaseEstimator):
         return order[:n_val], order[n_val:]
 
     def _build(self, kind: str, spec: Any) -> nn.Module:
-        """The registry's module ``kind``, initialised under ``random_state``."""
+        """The registry's module ``kind``, initialised under ``random_state``.
+
+        Raises
+        ------
+        InputError
+            A network too large for this machine's memory (``latent_dim`` or ``hidden`` of
+            10^8, say), refused before anything is allocated.
+        """
+        _check_fits_in_memory(type(self).__name__, kind, spec)
         with seeded(self.random_state):
             return build(kind, spec)
 
