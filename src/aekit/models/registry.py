@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields
-from typing import Any
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import torch
 from torch import nn
@@ -52,7 +52,21 @@ def spec_from_dict(kind: str, values: dict[str, Any]) -> Any:
     if unknown:
         raise ModelFileError(f"model config for {kind!r} has unknown fields {sorted(unknown)}; "
                              "it was written by another aekit version. Upgrade aekit or retrain.")
-    return spec_cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    _check_choices(kind, spec_cls, values)
+    return spec_cls(**values)
+
+
+def _check_choices(kind: str, spec_cls: type, values: dict[str, Any]) -> None:
+    """Refuse a value outside a field's ``Literal`` choices (an edited ``output``, say), which
+    would otherwise build a model that silently computes something else."""
+    hints = get_type_hints(spec_cls)
+    for name, value in values.items():
+        hint = hints.get(name)
+        if get_origin(hint) is Literal and value not in get_args(hint):
+            allowed = ", ".join(map(repr, get_args(hint)))
+            raise ModelFileError(f"model config for {kind!r} has {name}={value!r}, which is not one of {allowed}; "
+                                 "config.json is corrupt or was edited. Restore it, or retrain.")
 
 
 def build(kind: str, spec: Any) -> nn.Module:

@@ -48,10 +48,6 @@ OUTCOMES = ("clear_error", "correct", "unclear_error", "traceback", "silent_wron
 #: Cases that still fail and are being fixed (matched against the test id); the test is
 #: marked xfail (not strict), the record keeps the real outcome.
 KNOWN_FAILING: dict[str, str] = {p: "H1 fixing" for p in (
-    "test_config_edit[null_model.spec.output]", "test_config_edit[text_model.spec.output]",
-    "test_config_edit[list_model.spec.output]", "test_cli_meets_edited_config[encode-hidden_zero]",
-    "test_cli_meets_edited_config[evaluate-hidden_zero]",
-    "test_fuzz_config_values",
 )}
 
 _RECORDS: list[dict[str, Any]] = []
