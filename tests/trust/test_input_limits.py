@@ -180,3 +180,16 @@ def test_aekit_train_on_a_bomb_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["train", "--data", str(path), "-o", str(tmp_path / "run")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert MAX_INPUT_BYTES_ENV in result.output and not (tmp_path / "run").exists()
+
+
+def test_an_npy_header_that_breaks_numpys_tokenizer_is_one_clear_error(tmp_path) -> None:
+    # found by the hostile suite's fuzzing: an unclosed bracket in the header dict
+    from aekit.data.tables import read_array
+    from aekit.errors import DataFileError
+
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (3,"
+    header += b" " * (63 - (10 + len(header)) % 64) + b"\n"
+    p = tmp_path / "x.npy"
+    p.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(12))
+    with pytest.raises(DataFileError, match="corrupt .npy header|not a valid|could not"):
+        read_array(p)

@@ -106,14 +106,19 @@ def check_npy_header(fp: BinaryIO, *, what: str, available: int | None = None) -
         The size of an uncompressed file: its header may not declare more than that, whatever the limit.
         Without it (a compressed array) the limit applies.
 
-    A header NumPy cannot parse is left for ``np.load`` to report.
+    A header NumPy cannot parse is left for ``np.load`` to report, except one that breaks
+    NumPy's own header parser (Python's tokenizer), which is refused here.
     """
+    import tokenize
+
     from numpy.lib import format as npy
 
     try:
         version = npy.read_magic(fp)
         read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
         shape, _, dtype = read(fp)
+    except (tokenize.TokenError, SyntaxError) as exc:
+        raise DataFileError(f"{what} has a corrupt .npy header ({exc}); re-create it with np.save.") from exc
     except (ValueError, OSError, EOFError):
         return
     n_bytes = math.prod(shape) * dtype.itemsize
