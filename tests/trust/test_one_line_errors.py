@@ -200,3 +200,35 @@ def test_classify_refuses_a_continuous_label_column(tmp_path) -> None:
     with pytest.raises(InputError, match="continuous target"):
         classify_run(str(table), tmp_path / "run", label_column="y", epochs=1)
     assert not (tmp_path / "run" / "model.safetensors").exists()
+
+
+def test_a_save_killed_between_its_renames_is_finished_at_load(tmp_path: Path) -> None:
+    import shutil
+
+    X = np.random.default_rng(0).normal(size=(40, 5)).astype(np.float32)
+    old = Autoencoder(latent_dim=2, epochs=1, random_state=0).fit(X)
+    new = Autoencoder(latent_dim=2, epochs=3, random_state=1).fit(X)
+    old.save(tmp_path / "m")
+    new.save(tmp_path / "new")
+    # what a SIGKILL between the weights rename and the config rename leaves behind:
+    shutil.copy(tmp_path / "new" / "model.safetensors", tmp_path / "m" / "model.safetensors")
+    shutil.copy(tmp_path / "new" / "config.json", tmp_path / "m" / ".config.json.0123456789ab.tmp")
+    with pytest.warns(UserWarning, match="interrupted"):
+        loaded = aekit.load(tmp_path / "m")
+    np.testing.assert_allclose(loaded.transform(X), new.transform(X), atol=1e-6)
+    assert (tmp_path / "m" / "config.json").read_bytes() == (tmp_path / "new" / "config.json").read_bytes()
+    assert not list((tmp_path / "m").glob("*.tmp"))
+
+
+def test_a_temp_config_that_does_not_fit_the_weights_is_not_used(tmp_path: Path) -> None:
+    import shutil
+
+    X = np.random.default_rng(0).normal(size=(40, 5)).astype(np.float32)
+    Autoencoder(latent_dim=2, epochs=1, random_state=0).fit(X).save(tmp_path / "m")
+    Autoencoder(latent_dim=2, epochs=3, random_state=1).fit(X).save(tmp_path / "new")
+    shutil.copy(tmp_path / "new" / "model.safetensors", tmp_path / "m" / "model.safetensors")
+    edited = json.loads((tmp_path / "new" / "config.json").read_text())
+    edited["params"]["epochs"] = 99  # its own checksum no longer holds
+    (tmp_path / "m" / ".config.json.0123456789ab.tmp").write_text(json.dumps(edited))
+    with pytest.raises(ModelFileError, match="SHA-256 differs"):
+        aekit.load(tmp_path / "m")

@@ -84,6 +84,41 @@ def resolve_model_path(path: str | Path) -> Path:
     return p
 
 
+def _finish_interrupted_save(cfg_path: Path, weights: Path) -> dict[str, Any] | None:
+    """Complete a save killed between its two renames, or None.
+
+    :func:`save_model` writes and syncs both temp files before renaming the weights, then the
+    config. A kill between the renames leaves the new weights beside the old config.json and
+    the new config in its temp file (``.config.json.<hex>.tmp``). If such a temp holds a
+    config whose own checksum holds and whose weights checksum is that of the weights in
+    place, it is renamed into place (under the folder's lock) with a warning: the save
+    is finished, not lost.
+    """
+    import os
+    import warnings
+
+    digest = _sha256(weights)
+    for tmp in sorted(cfg_path.parent.glob(f".{cfg_path.name}.*.tmp")):
+        try:
+            candidate = json.loads(tmp.read_text())
+        except (OSError, ValueError, RecursionError):
+            continue
+        if not isinstance(candidate, dict) or candidate.get("config_sha256") != config_digest(candidate):
+            continue
+        info = candidate.get("weights")
+        if not isinstance(info, dict) or info.get("sha256") != digest or info.get("file", WEIGHTS_NAME) != weights.name:
+            continue
+        try:
+            with run_lock(cfg_path.parent):  # a save in progress holds it: then nothing is touched
+                os.replace(tmp, cfg_path)
+        except (OSError, ModelFileError, ValueError):
+            return None
+        warnings.warn(f"{cfg_path.parent}: the last save was interrupted after its weights were written; its "
+                      "config.json was completed from the save's temp file.", stacklevel=3)
+        return candidate
+    return None
+
+
 def load_model(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """Read and check a saved model: ``(config, tensors)``.
 
@@ -128,8 +163,11 @@ def load_model(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor
         raise ModelFileError(f"{cfg_path} has no weights checksum ('weights': {{'sha256': ...}}), which every "
                              f"format-{version} model file has: it was edited. Restore it from the same save, or retrain.")
     if expected and _sha256(weights) != expected:
-        raise ModelFileError(f"{weights} does not match {cfg_path} (SHA-256 differs): the weights were changed, "
-                             "truncated or come from another save. Restore the pair from the same save.")
+        finished = _finish_interrupted_save(cfg_path, weights)
+        if finished is None:
+            raise ModelFileError(f"{weights} does not match {cfg_path} (SHA-256 differs): the weights were changed, "
+                                 "truncated or come from another save. Restore the pair from the same save.")
+        config = finished
     tensors, _ = load_tensors(weights, what="weights file")
     for key, value in tensors.items():
         if value.is_floating_point() and not bool(torch.isfinite(value).all()):

@@ -47,12 +47,7 @@ OUTCOMES = ("clear_error", "correct", "unclear_error", "traceback", "silent_wron
 
 #: Cases that can still fail (matched against the test id); the test is marked xfail (not
 #: strict), the record keeps the real outcome, and TRUST.md lists it.
-KNOWN_FAILING: dict[str, str] = {
-    # A SIGKILL landing between the two renames of a save (new weights in place, config.json
-    # not yet) leaves a pair that load refuses: clear, but the model is lost. Depends on where
-    # the random kill lands. Fix: per-save weights file names, config.json renamed last.
-    "test_writer_killed_mid_write[save_model": "known gap: a kill between the weights and config renames",
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 _RECORDS: list[dict[str, Any]] = []
 _RECORDED: set[str] = set()
