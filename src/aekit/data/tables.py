@@ -490,19 +490,14 @@ def _check_text(path: Path) -> None:
                             "Parquet file.")
 
 
-def _head_lines(path: Path) -> list[str]:
-    """The first complete lines of a (possibly gzip/bz2/xz-compressed) text table; [] if unreadable.
-
-    Leading ``#`` comment lines (and blank lines among them) are left out; :func:`_comment_lines`
-    counts them for ``read_csv``'s ``skiprows``.
-    """
-    lines = [line for line in _raw_head(path)[_comment_lines(path):] if line.strip()]
-    return lines[:50]
+def _sniff_lines(raw: list[str]) -> list[str]:
+    """The non-blank lines of a table's head after its leading ``#`` comments (and blank lines
+    among them, counted by :func:`_comment_lines` for ``read_csv``'s ``skiprows``), at most 50."""
+    return [line for line in raw[_comment_lines(raw):] if line.strip()][:50]
 
 
-def _comment_lines(path: Path) -> int:
-    """How many lines at the top of the file are ``#`` comments or blank (0 without a comment)."""
-    raw = _raw_head(path)
+def _comment_lines(raw: list[str]) -> int:
+    """How many of the first lines ``raw`` are ``#`` comments or blank (0 without a comment)."""
     n = 0
     while n < len(raw) and (not raw[n].strip() or raw[n].lstrip().startswith("#")):
         n += 1
@@ -550,8 +545,8 @@ def _csv_options(path: Path) -> dict[str, Any]:
     names): the columns are then named "0", "1", ...
     """
     sep = _separator(path)
-    lines = _head_lines(path)
-    skip = _comment_lines(path)
+    raw = _raw_head(path)
+    lines, skip = _sniff_lines(raw), _comment_lines(raw)
     if not lines:
         return {"sep": sep, "index_col": False, **({"skiprows": skip} if skip else {})}
     first = lines[0]
