@@ -6,27 +6,15 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from aekit.apps.baselines import Baseline, logistic_regression, pca_reconstruction, reconstruction_fix
 from aekit.apps.classify import classify_run
 from aekit.apps.reduce import pca_errors, run_pca_baseline
 from aekit.apps.runs import evaluate_run
+from tests.apps.conftest import TINY
 from aekit.apps.train import train_run
 
-TINY = {"latent_dim": 2, "hidden": (8,), "epochs": 2, "batch_size": 16, "random_state": 0}
-
-
-@pytest.fixture
-def table(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    latent = rng.normal(size=(60, 2))
-    frame = pd.DataFrame(latent @ rng.normal(size=(2, 6)) + 10.0, columns=[f"f{i}" for i in range(6)])
-    frame["label"] = (latent[:, 0] > 0).astype(int)
-    path = tmp_path / "table.csv"
-    frame.to_csv(path, index=False)
-    return path
 
 
 def test_pca_baseline_is_pca_at_the_code_size() -> None:

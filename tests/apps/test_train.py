@@ -12,23 +12,12 @@ import pytest
 import aekit
 from aekit.apps._families import FAMILY_EXTRAS, MODELS, family_metrics
 from aekit.apps.runs import evaluate_run
+from tests.apps.conftest import TINY
 from aekit.apps.train import TrainResult, run_folder, train_run
 from aekit.data.splits import SPLIT_SEED, TEST_FRACTION
 from aekit.errors import InputError
 from aekit.report import write_report
 
-TINY = {"latent_dim": 2, "hidden": (8,), "epochs": 2, "batch_size": 16, "random_state": 0}
-
-
-@pytest.fixture
-def table(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    latent = rng.normal(size=(60, 2))
-    frame = pd.DataFrame(latent @ rng.normal(size=(2, 6)) + 10.0, columns=[f"f{i}" for i in range(6)])
-    frame["label"] = (latent[:, 0] > 0).astype(int)
-    path = tmp_path / "table.csv"
-    frame.to_csv(path, index=False)
-    return path
 
 
 @pytest.fixture
