@@ -26,6 +26,7 @@ TRAINING: dict[str, Any] = {
     "device": "auto",
     "random_state": None,
     "verbose": False,
+    "compile": False,
 }
 
 #: Where a family's training default differs from :data:`TRAINING`, and why (measured).
@@ -117,7 +118,11 @@ random_state : int, optional
     Seeds initialisation, shuffling and any other draw of the training; the caller's
     global RNG is not touched.
 verbose : bool, default=False
-    Show a progress bar while training."""
+    Show a progress bar while training.
+compile : bool, default=False
+    Train through ``torch.compile`` (TorchInductor); falls back to eager training with
+    a warning where it cannot compile (no C++ compiler on a CPU machine). Measured in
+    BENCHMARKS.md (speed-compile); eager is the default."""
 
 
 def training_doc(estimator: str, indent: str = "    ") -> str:

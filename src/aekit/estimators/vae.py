@@ -139,7 +139,7 @@ class VariationalAutoencoder(BaseAutoencoder):
                  reduce_lr_patience: int | None = _D["reduce_lr_patience"],
                  clip_grad_norm: float | None = _D["clip_grad_norm"], shuffle: bool = _D["shuffle"],
                  device: str = _D["device"], random_state: int | None = _D["random_state"],
-                 verbose: bool = _D["verbose"]) -> None:
+                 verbose: bool = _D["verbose"], compile: bool = _D["compile"]) -> None:
         self.latent_dim = latent_dim
         self.model = model
         self.hidden = hidden
@@ -163,6 +163,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         self.reduce_lr_patience = reduce_lr_patience
         self.clip_grad_norm = clip_grad_norm
         self.shuffle = shuffle
+        self.compile = compile
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

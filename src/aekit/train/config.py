@@ -31,6 +31,8 @@ class TrainConfig:
         seed: seeds initialisation-independent randomness (shuffling, noise); None = fresh.
         checkpoint_dir: write ``checkpoint.safetensors`` here after every epoch.
         resume: continue from the checkpoint in ``checkpoint_dir`` if there is one.
+        compile: run the training step through ``torch.compile`` (falls back to eager,
+            with a warning, where it cannot; see :mod:`aekit.train.compiled`).
     """
 
     epochs: int = 20
@@ -50,3 +52,4 @@ class TrainConfig:
     seed: int | None = None
     checkpoint_dir: str | None = None
     resume: bool = False
+    compile: bool = False

@@ -25,6 +25,7 @@ from aekit.io.run_dir import run_lock
 from aekit.losses.objective import Objective
 from aekit.train.callbacks import Callback
 from aekit.train.checkpoint import load_checkpoint, save_checkpoint
+from aekit.train.compiled import compile_step
 from aekit.train.config import TrainConfig
 from aekit.train.device import amp_dtype, flush_denormals, memory_format_for, resolve_device
 from aekit.train.distributed import Topology, all_reduce_sum, broadcast_module, init_from_env
@@ -133,6 +134,7 @@ class _Run:
     gen: torch.Generator  # shuffling
     seed: int
     batches: Batches
+    compiled: Callable[[Tensor], dict[str, Tensor]] | None  # the compiled step (compile=True, one process)
     val_data: Tensor | np.ndarray | None
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None
@@ -248,8 +250,12 @@ def _prepare(module: nn.Module, train: Tensor | np.ndarray, val: Tensor | np.nda
     batches = Batches(train_data, config.batch_size, config.shuffle, gen, device=device,
                       rank=topo.rank, world=topo.world)
     n_batches = len(batches)
+    compiled = None
+    if config.compile and topo.world == 1:
+        compiled = compile_step(functools.partial(objective, module), device)
     return _Run(module=module, step=step, objective=objective, config=config, device=device, topo=topo, gen=gen,
-                seed=seed, batches=batches, val_data=val_data, optimizer=optimizer, scheduler=scheduler,
+                seed=seed, batches=batches, compiled=compiled, val_data=val_data, optimizer=optimizer,
+                scheduler=scheduler,
                 scaler=scaler, dtype=dtype, set_progress=getattr(objective, "set_progress", None),
                 ckpt_dir=Path(config.checkpoint_dir) if config.checkpoint_dir else None, fingerprint=fingerprint,
                 n_batches=n_batches, total_steps=config.epochs * n_batches)
@@ -298,7 +304,7 @@ def _run_epoch(run: _Run, epoch: int, callbacks: Sequence[Callback]) -> tuple[di
     module, optimizer, scaler, set_progress = run.module, run.optimizer, run.scaler, run.set_progress
     config, world, ckpt_dir = run.config, run.topo.world, run.ckpt_dir
     step: Callable[[Tensor], dict[str, Tensor]]
-    step = run.step if world > 1 else functools.partial(run.objective, module)  # DDP must see the call
+    step = run.step if world > 1 else run.compiled or functools.partial(run.objective, module)  # DDP: see the call
     device_type, amp_on, cast_to = run.device.type, run.dtype is not None, run.dtype or torch.float32
     schedule = None if config.lr_schedule == "constant" else config.lr_schedule
     peak_lr, total_steps, clip = config.lr, run.total_steps, config.clip_grad_norm
@@ -431,7 +437,7 @@ def _diverged(epoch: int, batch: int, last_finite: float | None, config: TrainCo
 
 #: Settings a resumed run may change: more epochs extend training; where and how loudly it
 #: runs does not change what is learned.
-RESUMABLE_CHANGES = frozenset({"epochs", "verbose", "device"})
+RESUMABLE_CHANGES = frozenset({"epochs", "verbose", "device", "compile"})
 
 
 def fingerprint_of(params: dict[str, Any], *parts: Any) -> str:
