@@ -15,6 +15,12 @@ Claims checked, all in this one process:
   Target: >= 1.4x faster per epoch for both autoencoders.
 - **inference**: ``transform`` and ``predict`` rows per second beside ONNX Runtime on the
   graphs ``to_onnx`` wrote, at batch 1 and batch 4,096.
+- **keras**: the same dense 784-32-784 and conv (16, 32) autoencoders in Keras 3 on the
+  torch backend (``model.fit``, one epoch per round; its epoch timed between Keras's own
+  epoch callbacks) beside aekit's loop on the same images. Target (conv): aekit >= 2x.
+- **compile**: aekit's loop eager against ``TrainConfig(compile=True)`` (``torch.compile``
+  of the training step), dense and conv (16, 32) and (32, 64); the first (dropped) round holds the
+  compilation, reported on its own.
 
 Fair timing on a shared machine: every contender runs in this process with the same
 thread count, interleaved round by round in rotating order; the first round of each is a
@@ -156,11 +162,11 @@ class AekitEpochs:
     on one persistent module; the epoch's ``seconds`` from the history."""
 
     def __init__(self, module: nn.Module, X: np.ndarray, objective: Any, device: str, amp: bool,
-                 channels_last: bool = True) -> None:
+                 channels_last: bool = True, compile: bool = False) -> None:
         from aekit.train import TrainConfig
 
         self.module, self.X, self.objective, self.channels_last = module, torch.from_numpy(X), objective, channels_last
-        self.config = TrainConfig(epochs=1, batch_size=BATCH, lr=LR, device=device, amp=amp, seed=0)
+        self.config = TrainConfig(epochs=1, batch_size=BATCH, lr=LR, device=device, amp=amp, seed=0, compile=compile)
 
     def epoch(self) -> float:
         from aekit.train import device as train_device
@@ -173,7 +179,7 @@ class AekitEpochs:
             train_device._CHANNELS_LAST = True
 
 
-def aekit_dense(X: np.ndarray, device: str, amp: bool, center: bool = True) -> AekitEpochs:
+def aekit_dense(X: np.ndarray, device: str, amp: bool, center: bool = True, compile: bool = False) -> AekitEpochs:
     """What ``Autoencoder(32, loss="bce", center_inputs=center).fit(X)`` trains (by default
     centred input and the output bias started at the data mean)."""
     from aekit.losses import ReconstructionObjective
@@ -182,7 +188,7 @@ def aekit_dense(X: np.ndarray, device: str, amp: bool, center: bool = True) -> A
     torch.manual_seed(0)
     m = DenseAE(DenseSpec(N_IN, LATENT))
     m.init_from_data(torch.from_numpy(X.mean(0)), center=center)
-    return AekitEpochs(m, X, ReconstructionObjective("bce", "sigmoid"), device, amp)
+    return AekitEpochs(m, X, ReconstructionObjective("bce", "sigmoid"), device, amp, compile=compile)
 
 
 def dense_speed(X: np.ndarray, threads: int, rounds: int, device: str, amp: bool) -> dict[str, Any]:
@@ -254,6 +260,94 @@ def conv_speed(X: np.ndarray, rounds: int, device: str, amp: bool, threads: int)
     return out
 
 
+# ----------------------------------------------------------------------------- keras, compile
+class KerasFit:
+    """A Keras 3 model on the torch backend, ``model.fit(..., epochs=1)`` once per call; the epoch
+    is timed between Keras's own ``on_epoch_begin``/``on_epoch_end`` (per-``fit`` set-up not counted)."""
+
+    def __init__(self, build: Callable[[Any], Any], X: np.ndarray) -> None:
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        import keras
+
+        if keras.backend.backend() != "torch":
+            raise SystemExit(f"Keras runs on {keras.backend.backend()!r}; set KERAS_BACKEND=torch before starting.")
+        keras.utils.set_random_seed(0)
+        self.X, self.version = X, keras.__version__
+        self.model = build(keras)
+        self.model.compile(optimizer=keras.optimizers.Adam(learning_rate=LR), loss="binary_crossentropy")
+        outer = self
+
+        class _Timer(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+                outer._t0 = time.perf_counter()
+
+            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+                outer._dt = time.perf_counter() - outer._t0
+
+        self.timer = _Timer()
+
+    def epoch(self) -> float:
+        self.model.fit(self.X, self.X, epochs=1, batch_size=BATCH, shuffle=True, verbose=0, callbacks=[self.timer])
+        return self._dt
+
+
+def keras_dense(keras: Any) -> Any:
+    return keras.Sequential([keras.Input((N_IN,)), keras.layers.Dense(LATENT, activation="relu"),
+                             keras.layers.Dense(N_IN, activation="sigmoid")])
+
+
+def keras_conv(keras: Any) -> Any:
+    """aekit's ``ConvAE(ConvSpec(1, 28, 28, 32, (16, 32)))`` layer for layer, in Keras's NHWC."""
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        L.Conv2D(16, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
+        L.Conv2D(32, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
+        L.Flatten(), L.Dense(LATENT, activation="relu"),
+        L.Dense(32 * 7 * 7, activation="relu"), L.Reshape((7, 7, 32)),
+        L.UpSampling2D(2), L.Conv2D(16, 3, padding="same", activation="relu"),
+        L.UpSampling2D(2), L.Conv2D(16, 3, padding="same", activation="relu"),
+        L.Conv2D(1, 3, padding="same", activation="sigmoid")])
+
+
+def aekit_conv(X: np.ndarray, device: str, amp: bool, compile: bool = False,
+               channels: tuple[int, ...] = (16, 32)) -> AekitEpochs:
+    from aekit.losses import ReconstructionObjective
+    from aekit.models.conv import ConvAE, ConvSpec
+
+    torch.manual_seed(0)
+    m = ConvAE(ConvSpec(1, 28, 28, LATENT, channels))
+    m.init_from_data(torch.from_numpy(X.mean(0)))
+    return AekitEpochs(m, X, ReconstructionObjective("bce"), device, amp, compile=compile)
+
+
+def keras_speed(X: np.ndarray, rounds: int, device: str, amp: bool, threads: int) -> dict[str, Any]:
+    torch.set_num_threads(threads)
+    flat = X.reshape(len(X), -1)
+    out: dict[str, Any] = {}
+    for name, ours, theirs in (
+            ("dense 784-32-784", aekit_dense(flat, device, amp), KerasFit(keras_dense, flat)),
+            ("conv AE (16, 32)", aekit_conv(X, device, amp), KerasFit(keras_conv, np.ascontiguousarray(X.transpose(0, 2, 3, 1))))):
+        print(f"keras: {name}, {len(X)} images, {threads} thread(s), load {load_avg()}", flush=True)
+        out[name] = interleave({"aekit": ours.epoch, "Keras 3": theirs.epoch}, rounds)
+        out["version"] = theirs.version
+    return out
+
+
+def compile_speed(X: np.ndarray, rounds: int, device: str, amp: bool, threads: int) -> dict[str, Any]:
+    torch.set_num_threads(threads)
+    flat = X.reshape(len(X), -1)
+    out: dict[str, Any] = {}
+    for name, eager, comp in (
+            ("dense 784-32-784", aekit_dense(flat, device, amp), aekit_dense(flat, device, amp, compile=True)),
+            ("conv AE (16, 32)", aekit_conv(X, device, amp), aekit_conv(X, device, amp, compile=True)),
+            ("conv AE (32, 64)", aekit_conv(X, device, amp, channels=(32, 64)),
+             aekit_conv(X, device, amp, compile=True, channels=(32, 64)))):
+        print(f"compile: {name}, {len(X)} images, {threads} thread(s), load {load_avg()}", flush=True)
+        out[name] = interleave({"eager": eager.epoch, "compile=True": comp.epoch}, rounds)
+    return out
+
+
 # ----------------------------------------------------------------------------- inference
 def inference_speed(X: np.ndarray, rounds: int, threads: int) -> dict[str, Any]:
     """rows/s of transform/predict and of ONNX Runtime on the exported graphs, batch 1 and 4,096."""
@@ -304,7 +398,8 @@ def _rate(fn: Callable[[], Any], rows: int, reps: int) -> float:
 
 # ----------------------------------------------------------------------------- report
 TITLES = {"dense": "Speed, dense: aekit vs the hand-written expert and tutorial loops",
-          "conv": "Speed, conv: channels_last vs NCHW", "inference": "Speed, inference: aekit vs ONNX Runtime"}
+          "conv": "Speed, conv: channels_last vs NCHW", "inference": "Speed, inference: aekit vs ONNX Runtime",
+    "keras": "Speed: aekit vs Keras 3 (torch backend)", "compile": "Speed: torch.compile vs eager"}
 
 
 def header(part: str, res: dict[str, Any], args: argparse.Namespace, command: str) -> list[str]:
@@ -349,6 +444,29 @@ def render(part: str, res: dict[str, Any], args: argparse.Namespace, command: st
             b, n = med(times["NCHW (before)"]), med(times["channels_last (now)"])
             target = " (met)" if b / n >= 1.4 else " (not met)"
             lines.append(f"| {name} | {b:.2f} | {n:.2f} | **{b / n:.2f}x**{target if 'AE (' in name else ''} |")
+    if part == "keras":
+        lines += [f"### {args.conv_images:,} MNIST images per epoch, batch 256, Adam 1e-3, BCE, "
+                  f"{args.conv_threads} thread(s); Keras {res['keras']['version']}", "",
+                  "| model | aekit s/epoch | Keras 3 model.fit s/epoch | Keras / aekit | target |", "|---|---|---|---|---|"]
+        for name, times in res["keras"].items():
+            if name == "version":
+                continue
+            a, k = med(times["aekit"]), med(times["Keras 3"])
+            target = ("**met**" if k / a >= 2 else "**not met**") + " (>= 2x)" if "conv" in name else "none set"
+            lines.append(f"| {name} | {a:.3f} | {k:.3f} | **{k / a:.2f}x** | {target} |")
+        lines += ["", "Same layers, initial learning rate, batch and loss in both; aekit's rows are its own loop "
+                  "(channels_last for the conv model, centred input for the dense one), Keras's run its stock "
+                  "`model.fit` on NHWC float32 arrays."]
+    if part == "compile":
+        lines += [f"### {args.conv_images:,} MNIST images per epoch, batch 256, {args.conv_threads} thread(s)", "",
+                  "| model | eager s/epoch | compile=True s/epoch | eager / compiled | first epoch with compile |",
+                  "|---|---|---|---|---|"]
+        for name, times in res["compile"].items():
+            e, c = med(times["eager"]), med(times["compile=True"])
+            first = res["compile_first"][name]
+            lines.append(f"| {name} | {e:.3f} | {c:.3f} | **{e / c:.2f}x** | {first:.1f} s |")
+        lines += ["", "Verdict: compile is the default only if it is faster on both models and robust; "
+                  "the first epoch includes TorchInductor's code generation and C++ build."]
     if part == "inference":
         lines += [f"### Inference, rows per second (CPU, {args.inference_threads} thread(s))", "",
                   "| model | batch | transform | predict | ONNX Runtime encoder.onnx | ONNX Runtime model.onnx |",
@@ -371,7 +489,8 @@ def main() -> None:
     p.add_argument("--conv-rounds", type=int, default=4)
     p.add_argument("--conv-threads", type=int, default=2)
     p.add_argument("--inference-threads", type=int, default=2)
-    p.add_argument("--parts", default="dense,conv,inference")
+    p.add_argument("--parts", default="dense,conv,inference",
+                   help="any of dense,conv,inference,keras,compile (keras and compile on --conv-images)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast (CUDA)")
     p.add_argument("--section", default="speed", help="prefix of the BENCHMARKS.md sections (PREFIX-dense, ...)")
@@ -392,8 +511,14 @@ def main() -> None:
         res["conv"] = conv_speed(X[:args.conv_images], args.conv_rounds, args.device, args.amp, args.conv_threads)
     if "inference" in parts and args.device == "cpu":
         res["inference"] = inference_speed(X[:4096], 3, args.inference_threads)
+    if "keras" in parts:
+        res["keras"] = keras_speed(X[:args.conv_images], args.conv_rounds, args.device, args.amp, args.conv_threads)
+    if "compile" in parts:
+        res["compile"] = compile_speed(X[:args.conv_images], args.conv_rounds, args.device, args.amp,
+                                       args.conv_threads)
+        res["compile_first"] = {name: t["compile=True"][0] for name, t in res["compile"].items()}
     res["load_after"] = load_avg()
-    for part in ("dense", "conv", "inference"):
+    for part in ("dense", "conv", "inference", "keras", "compile"):
         if part in res:
             lines = render(part, res, args, command)
             print("\n".join(lines))
