@@ -72,3 +72,50 @@ def test_an_error_of_the_data_is_not_hidden_by_the_fallback(monkeypatch):
 def test_compile_must_be_a_bool(bad):
     with pytest.raises(InputError, match="compile must be True or False"):
         _fit(compile=bad)
+
+
+def _labelled_table(tmp_path) -> str:
+    rng = np.random.default_rng(0)
+    X = rng.random((120, 6))
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c,d,e,f,label\n" + "\n".join(",".join(f"{v:.4f}" for v in r) + f",{int(r[0] > .5)}"
+                                                    for r in X) + "\n")
+    return str(path)
+
+
+@pytest.fixture
+def compiled_steps(monkeypatch) -> list[object]:
+    """Every step the trainer compiles (run eagerly here: the flag's plumbing is under test)."""
+    from aekit.train import loop
+
+    seen: list[object] = []
+
+    def recording(eager, device, **options):
+        seen.append(eager)
+        return eager
+
+    monkeypatch.setattr(loop, "compile_step", recording)
+    return seen
+
+
+def test_classify_compile_flag_reaches_both_trainings(tmp_path, compiled_steps):
+    from typer.testing import CliRunner
+
+    from aekit.cli.main import app
+
+    result = CliRunner().invoke(app, ["-q", "classify", "--data", _labelled_table(tmp_path), "--label-column", "label",
+                                      "--latent-dim", "2", "--epochs", "1", "--compile", "--no-baseline",
+                                      "-o", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert len(compiled_steps) >= 2  # the autoencoder's training and the classifier's
+
+
+def test_without_the_flag_nothing_is_compiled(tmp_path, compiled_steps):
+    from typer.testing import CliRunner
+
+    from aekit.cli.main import app
+
+    result = CliRunner().invoke(app, ["-q", "classify", "--data", _labelled_table(tmp_path), "--label-column", "label",
+                                      "--latent-dim", "2", "--epochs", "1", "--no-baseline", "-o", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert compiled_steps == []

@@ -320,7 +320,8 @@ def classify_run(data: str, out: str | Path | None = None, *, pretrained: str | 
                  lr_schedule: str = "constant", clip_grad_norm: float | None = None,
                  validation_fraction: float = 0.1, label_column: str | None = None,
                  random_state: int = 0, device: str = "auto", overwrite: bool = False, progress: bool = True,
-                 baseline: bool = True, write_report: Callable[[Path], Path] | None = None) -> ClassifyResult:
+                 baseline: bool = True, compile: bool = False,
+                 write_report: Callable[[Path], Path] | None = None) -> ClassifyResult:
     """Train an :class:`~aekit.estimators.AutoencoderClassifier` on labelled ``data`` into a run folder.
 
     The encoder is the one of ``pretrained`` (a run folder of an autoencoder), or else of an
@@ -341,7 +342,8 @@ def classify_run(data: str, out: str | Path | None = None, *, pretrained: str | 
     recipe. With ``baseline``, logistic regression on
     the raw inputs and on PCA codes of the same size (:mod:`aekit.apps.baselines`, at most
     10,000 of the labelled rows) is scored on the same test rows, under "baseline" and
-    "baseline_pca" in metrics.json.
+    "baseline_pca" in metrics.json. ``compile`` trains both networks through ``torch.compile``
+    (the estimators' ``compile`` parameter).
     """
     run_dir = Path(out) if out is not None else Path("runs") / f"{source_name(data)}-classify"
     check_run_dir(run_dir, overwrite=overwrite)  # refuse before any slow loading
@@ -360,11 +362,12 @@ def classify_run(data: str, out: str | Path | None = None, *, pretrained: str | 
         # (seeds 0, 1) on the embedded digits against 89.1% / 89.3% without.
         autoencoder = Autoencoder(latent_dim=latent_dim, hidden=hidden, epochs=epochs, batch_size=batch_size,
                                   lr=lr, clip_grad_norm=clip_grad_norm, center_inputs=True, device=device,
-                                  random_state=random_state)
+                                  random_state=random_state, compile=compile)
     clf = AutoencoderClassifier(autoencoder, head_hidden=head_hidden, dropout=dropout, input_dropout=input_dropout,
                                 encoder_dropout=encoder_dropout, freeze_encoder=freeze, epochs=epochs,
                                 batch_size=batch_size, lr=lr, lr_schedule=lr_schedule, clip_grad_norm=clip_grad_norm,
-                                validation_fraction=validation_fraction, random_state=random_state, device=device)
+                                validation_fraction=validation_fraction, random_state=random_state, device=device,
+                                compile=compile)
     X_l, y_l = np.asarray(train.X[idx]), np.asarray(train.y)[idx]
     t0 = time.perf_counter()
     clf.fit(X_l, y_l, X_unlabelled=np.asarray(train.X[rest]) if pretrained is None and len(rest) else None,

@@ -33,3 +33,6 @@ DeviceOpt = Annotated[Optional[str], typer.Option(
     help="Where to run the model: auto, cpu, cuda, cuda:1 or mps. A model trained on a GPU runs on a CPU machine.")]
 LabelOpt = Annotated[Optional[str], typer.Option(
     help="A table's label column, left out of the features (default: the one the run was trained with).")]
+CompileOpt = Annotated[bool, typer.Option(
+    "--compile", help="Train through torch.compile (needs a C++ compiler on a CPU machine; falls back to eager "
+                      "with a warning). Measured in BENCHMARKS.md (speed-compile): eager is the default.")]

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from aekit.cli._console import DEFAULTS, NO_BASELINE_HELP, note, parse_widths, say, say_baseline, state
-from aekit.cli._options import LrSchedule
+from aekit.cli._options import CompileOpt, LrSchedule
 from aekit.estimators._params import defaults
 
 #: The classifier's training defaults (1e-3; the autoencoder's own lr differs, see _params.py).
@@ -67,6 +67,7 @@ def classify(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the run already in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; only the result line.")] = False,
     no_baseline: Annotated[bool, typer.Option("--no-baseline", help=NO_BASELINE_HELP)] = False,
+    compile: CompileOpt = False,
 ) -> None:
     """Train a classifier on an autoencoder's codes and write a run folder.
 
@@ -101,7 +102,7 @@ def classify(
         lr=lr, lr_schedule=lr_schedule.value, clip_grad_norm=clip_grad_norm,
         validation_fraction=validation_fraction, label_column=label_column,
         random_state=random_state, device=device, overwrite=overwrite, progress=not quiet,
-        baseline=not no_baseline, write_report=write_report)
+        baseline=not no_baseline, compile=compile, write_report=write_report)
     m = result.metrics
     note(f"test data: {result.test_source}; metrics in {result.files['metrics']}")
     val = f", val {m['val_accuracy']:.1%}" if m["val_accuracy"] is not None else ""
