@@ -10,7 +10,7 @@ integer tables (:mod:`aekit.io.entropy`) so that every process codes the same bi
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ from aekit.io.model_file import save_model
 from aekit.losses.rate import RateDistortionObjective
 from aekit.models.compression import CompressionSpec, RateDistortionAE
 from aekit.models.registry import check_state_shapes
-from aekit.train.callbacks import ProgressBar
-from aekit.train.loop import fit_module
+from aekit.train.callbacks import Callback, ProgressBar
+from aekit.train.loop import fingerprint_of, fit_module
 
 _T = TRAINING
 _BATCH = 512  # images through the transforms at a time when coding
@@ -107,6 +107,7 @@ class ImageCompressor(BaseEstimator):
         Where to train; coding always runs on the CPU, for reproducible files.
     random_state : int, optional
     verbose : bool, default=False
+    compile : bool, default=False
         The training parameters mean what they mean for every aekit estimator
         (:data:`aekit.estimators._params.TRAINING_PARAMS_DOC`).
 
@@ -152,7 +153,7 @@ class ImageCompressor(BaseEstimator):
                  reduce_lr_patience: int | None = _T["reduce_lr_patience"],
                  clip_grad_norm: float | None = _T["clip_grad_norm"], shuffle: bool = _T["shuffle"],
                  device: str = _T["device"], random_state: int | None = _T["random_state"],
-                 verbose: bool = _T["verbose"]) -> None:
+                 verbose: bool = _T["verbose"], compile: bool = _T["compile"]) -> None:
         self.rate_lambda = rate_lambda
         self.latent_channels = latent_channels
         self.hidden = hidden
@@ -169,12 +170,15 @@ class ImageCompressor(BaseEstimator):
         self.reduce_lr_patience = reduce_lr_patience
         self.clip_grad_norm = clip_grad_norm
         self.shuffle = shuffle
+        self.compile = compile
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X: ArrayLike, y: Any = None) -> ImageCompressor:
+    def fit(self, X: ArrayLike, y: Any = None, *, validation_data: ArrayLike | None = None,
+            checkpoint_dir: str | Path | None = None, resume: bool = False,
+            callbacks: Sequence[Callback] = ()) -> ImageCompressor:
         """Train the transforms and the density on images ``X``, then freeze the tables.
 
         Parameters
@@ -182,6 +186,14 @@ class ImageCompressor(BaseEstimator):
         X : array-like, shape (N, H, W) or (N, C, H, W)
             uint8 images (0-255) or floats in [0, 1].
         y : ignored
+        validation_data : array-like, optional
+            Held-out images of the same channels as X (overrides ``validation_fraction``).
+        checkpoint_dir : path, optional
+            Write a checkpoint there after every epoch.
+        resume : bool, default=False
+            Continue from the checkpoint in ``checkpoint_dir`` if one exists.
+        callbacks : sequence, optional
+            Extra training hooks (see :class:`aekit.train.Callback`).
 
         Returns
         -------
@@ -205,13 +217,19 @@ class ImageCompressor(BaseEstimator):
             with seeded(self.random_state):
                 module = RateDistortionAE(spec)
         train, val = x, None
-        if self.validation_fraction:
+        if validation_data is not None:
+            val, _, _ = _images(validation_data, "validation_data")
+            if val.shape[1] != x.shape[1]:
+                raise InputError(f"validation_data has {val.shape[1]} channel(s) but X has {x.shape[1]}; pass "
+                                 "held-out images like X.")
+        elif self.validation_fraction:
             order = np.random.default_rng(self.random_state).permutation(len(x))
             n_val = max(1, int(round(len(x) * self.validation_fraction)))
             train, val = x[order[n_val:]], x[order[:n_val]]
-        callbacks = [ProgressBar()] if self.verbose else []
+        hooks = [*([ProgressBar()] if self.verbose else []), *callbacks]
         self.history_ = fit_module(module, train, RateDistortionObjective(float(self.rate_lambda)),
-                                   train_config(self), val=val, callbacks=callbacks)
+                                   train_config(self, checkpoint_dir, resume), val=val, callbacks=hooks,
+                                   fingerprint=fingerprint_of(self.get_params(), list(x.shape)))
         module.cpu().eval()
         self.spec_, self.module_ = spec, module
         self.n_channels_in_, self.input_ndim_ = int(x.shape[1]), int(ndim)
