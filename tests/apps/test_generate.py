@@ -9,7 +9,7 @@ import pytest
 
 from aekit import Autoencoder, VariationalAutoencoder
 from aekit.apps.generate import (fit_code_density, generate, interpolate, lerp, pca_gaussian_samples, sample,
-                                 slerp, traverse)
+                                 select_n_components, slerp, traverse)
 from aekit.errors import InputError
 
 
@@ -91,7 +91,7 @@ def test_pca_gaussian_baseline_is_seeded_and_in_range(data: np.ndarray) -> None:
 def test_generate_writes_grids_and_arrays(vae: VariationalAutoencoder, data: np.ndarray, tmp_path: Path) -> None:
     res = generate(vae, data, n=9, sampler="prior", interpolate_pair=(0, 1), steps=4, traverse_dims=True,
                    out=tmp_path, random_state=0)
-    assert res.samples.shape == res.baseline.shape == (9, 1, 8, 8)
+    assert res.samples.shape == res.baseline.shape == (9, 1, 8, 8) and res.n_components is None  # no mixture
     assert res.interpolations["spherical"].shape == (4, 1, 8, 8) and res.traversal.shape == (2, 4, 1, 8, 8)
     for key in ("samples", "baseline_pca", "interpolation", "traversal"):
         assert res.paths[key].suffix == ".png" and res.paths[key].stat().st_size > 0
@@ -136,3 +136,56 @@ def test_without_the_baseline_nothing_of_it_is_drawn_or_written(ae: Autoencoder,
     assert not (tmp_path / "baseline_pca.png").exists() and (tmp_path / "samples.png").exists()
     with_it = generate(ae, data, n=4, n_components=2, random_state=0)
     np.testing.assert_array_equal(res.samples, with_it.samples)  # the baseline draws nothing from the samples' seed
+
+
+class CodesAsInput:
+    """A stand-in for a fitted autoencoder whose codes are its inputs, to test the mixture on chosen codes."""
+
+    def __init__(self, d: int) -> None:
+        self.input_shape_ = (d,)
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X, np.float32)
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        return np.asarray(Z, np.float32)
+
+
+def test_auto_chooses_more_components_for_many_clusters_than_for_one_gaussian() -> None:
+    r = np.random.default_rng(0)
+    one = r.standard_normal((2000, 2)).astype(np.float32)
+    centres = 10.0 * np.stack(np.meshgrid(np.arange(5), np.arange(4)), -1).reshape(20, 2)  # 20 clusters, 10 sd apart
+    many = (centres[r.integers(0, 20, 2000)] + 0.5 * r.standard_normal((2000, 2))).astype(np.float32)
+    model = CodesAsInput(2)
+    k_one = fit_code_density(model, one).mixture.n_components  # "auto" is the default
+    density = fit_code_density(model, many, n_components="auto")
+    assert k_one <= 2 and density.mixture.n_components >= 20
+    assert max(density.heldout_loglik, key=density.heldout_loglik.get) == density.mixture.n_components
+    assert density.heldout_loglik[20] > density.heldout_loglik[10] > density.heldout_loglik[1]
+
+
+def test_auto_skips_sizes_the_codes_cannot_support_and_is_seeded() -> None:
+    Z = np.random.default_rng(1).standard_normal((60, 4))
+    k, scores = select_n_components(Z, random_state=0)
+    assert set(scores) == {1, 2, 5, 10}  # 54 codes to fit on: at most 54 / (4 + 1) components
+    assert (k, scores) == select_n_components(Z, random_state=0)
+
+
+def test_an_int_size_is_used_as_given(ae: Autoencoder, data: np.ndarray) -> None:
+    density = fit_code_density(ae, data, n_components=3)
+    assert density.mixture.n_components == 3 and density.heldout_loglik == {}
+    assert generate(ae, data, n=2, n_components=4, baseline=False).n_components == 4
+    assert generate(ae, data, n=2, baseline=False).n_components in (1, 2, 5, 10, 20)
+
+
+@pytest.mark.parametrize("bad", [0, -1, "x", "Auto", 2.5, True, None])
+def test_a_bad_mixture_size_is_one_clear_error(ae: Autoencoder, data: np.ndarray, bad: object) -> None:
+    message = r"n_components must be 'auto' or a positive int \(> 0\), got .*; pass 'auto'"
+    with pytest.raises(InputError, match=message):
+        fit_code_density(ae, data, n_components=bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=message):
+        sample(ae, 4, X=data, n_components=bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=message):
+        generate(ae, data, n=4, n_components=bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"n_components=200 exceeds the 128 samples in X"):
+        fit_code_density(ae, data, n_components=200)

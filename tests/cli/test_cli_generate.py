@@ -39,6 +39,7 @@ def test_generate_writes_samples_baseline_interpolation_and_traversal(cli, image
     for name in ("samples", "baseline_pca", "interpolation", "traversal"):
         assert (folder / f"{name}.png").read_bytes().startswith(b"\x89PNG")
     assert json.loads((folder / "metrics.json").read_text())["latent_dim"] == 3
+    assert json.loads((folder / "metrics.json").read_text())["n_components"] == 2
     assert "<html" in (folder / "report.html").read_text().lower()
     # same seed, same samples
     again = cli("--quiet", "generate", image_run, "--n", "9", "--n-components", "2", "--out", tmp_path / "g2")
@@ -84,3 +85,23 @@ def test_generate_refuses_n_below_one_and_data_outside_the_models_range(cli, ima
     np.save(tmp_path / "big.npy", (x * 255.0).astype(np.float32))
     message = one_line_error(cli("generate", image_run, "--data", tmp_path / "big.npy", "--out", tmp_path / "g"))
     assert "outside the model's range" in message and "255" in message
+
+
+def test_the_mixture_size_is_auto_by_default_or_a_given_number(cli, image_run: Path, tmp_path: Path) -> None:
+    args = ["generate", image_run, "--n", "4", "--no-baseline"]
+    auto = cli(*args, "--out", tmp_path / "a")
+    assert auto.exit_code == 0, auto.output
+    chosen = json.loads((tmp_path / "a" / "metrics.json").read_text())["n_components"]
+    assert chosen in (1, 2, 5, 10, 20, 50, 100) and f"mixture of {chosen} components (auto)" in auto.output
+    again = cli(*args, "--components", "auto", "--out", tmp_path / "b")
+    assert again.exit_code == 0, again.output
+    np.testing.assert_array_equal(np.load(tmp_path / "b" / "samples.npy"), np.load(tmp_path / "a" / "samples.npy"))
+    three = cli(*args, "--components", "3", "--out", tmp_path / "c")
+    assert three.exit_code == 0 and "mixture of 3 components;" in three.output
+    assert json.loads((tmp_path / "c" / "metrics.json").read_text())["n_components"] == 3
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "x", "2.5"])
+def test_a_bad_mixture_size_is_a_usage_error(cli, image_run: Path, bad: str) -> None:
+    text = usage_error(cli("generate", image_run, "--n-components", bad))
+    assert "neither 'auto' nor a whole number >= 1" in text and "--n-components auto" in text

@@ -259,8 +259,8 @@ class GenerateRun:
 
 
 def generate_run(run: PathLike, out: PathLike | None = None, *, data: str | None = None, n: int = 64,
-                 sampler: str = "gmm", n_components: int = 10, interpolate_pair: tuple[int, int] | None = None,
-                 steps: int = 8, traverse_dims: bool = False, baseline: bool = True, overwrite: bool = False,
+                 sampler: str = "gmm", n_components: int | str = "auto",
+                 interpolate_pair: tuple[int, int] | None = None, steps: int = 8, traverse_dims: bool = False, baseline: bool = True, overwrite: bool = False,
                  random_state: int | None = 0, write_report: ReportWriter | None = None) -> GenerateRun:
     """Samples, interpolations and traversals of the model in ``run`` (:func:`aekit.apps.generate.generate`).
 
@@ -280,7 +280,8 @@ def generate_run(run: PathLike, out: PathLike | None = None, *, data: str | None
                       interpolate_pair=interpolate_pair, steps=steps, traverse_dims=traverse_dims, baseline=baseline,
                       out=folder, random_state=random_state)
     latent_dim = int(np.asarray(model.transform(np.asarray(ds.X[:1]))).shape[1])
-    metrics = {"run": str(run), "data": ds.name, "n": n, "sampler": sampler, "latent_dim": latent_dim,
+    metrics = {"run": str(run), "data": ds.name, "n": n, "sampler": sampler, "n_components": result.n_components,
+               "latent_dim": latent_dim,
                "baseline": f"PCA-Gaussian ({min(latent_dim, len(ds))} components)" if baseline else None,
                "interpolate": list(interpolate_pair) if interpolate_pair is not None else None,
                "traverse": traverse_dims}

@@ -4,7 +4,9 @@
   N(0, I) (``sampler="prior"``). Every autoencoder, deterministic ones included, can decode
   draws from a density fitted to its training codes (``sampler="gmm"``): a Gaussian mixture
   on ``transform(X_train)``, the ex-post density estimation of Ghosh et al. (2020), which
-  also often beats a VAE's own prior because the aggregate posterior is not N(0, I).
+  also often beats a VAE's own prior because the aggregate posterior is not N(0, I). Its
+  size is chosen from the codes by default (``n_components="auto"``: held-out
+  log-likelihood, :func:`select_n_components`).
 - **Interpolations** between two images' codes, linear (``lerp``) or spherical (``slerp``,
   White 2016: keeps the norm of equal-norm endpoints, where a straight line through a
   Gaussian's interior passes through codes the decoder rarely saw).
@@ -125,10 +127,15 @@ class CodeDensity:
     Attributes
     ----------
     mixture : sklearn.mixture.GaussianMixture
-        Fitted on ``model.transform(X)`` with full covariances.
+        Fitted on ``model.transform(X)`` with full covariances; ``mixture.n_components``
+        is the size used (the one chosen, with ``n_components="auto"``).
+    heldout_loglik : dict of int to float
+        With ``n_components="auto"``: the mean log-likelihood of the held-out codes under each
+        candidate size (:func:`select_n_components`); empty for a size given as an int.
     """
 
     mixture: GaussianMixture
+    heldout_loglik: dict[int, float] = field(default_factory=dict)
 
     def sample(self, n: int, random_state: int | np.random.Generator | None = None) -> np.ndarray:
         """``n`` codes drawn from the mixture, ``(n, latent_dim)``; seeded by ``random_state`` alone."""
@@ -140,7 +147,70 @@ class CodeDensity:
         return (gm.means_[comp] + np.einsum("nij,nj->ni", chol[comp], eps)).astype(np.float32)
 
 
-def fit_code_density(model: Any, X: Any, *, n_components: int = 10, random_state: int | None = 0) -> CodeDensity:
+#: The mixture sizes ``n_components="auto"`` chooses among.
+AUTO_COMPONENTS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100)
+
+
+def _components(value: Any) -> int | str:
+    """``"auto"`` or a positive int; anything else is refused with the allowed values."""
+    if isinstance(value, str) and value == "auto":
+        return "auto"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise InputError(f"n_components must be 'auto' or a positive int (> 0), got {value!r}; pass 'auto' to "
+                         "choose the size from the training codes, or a number of components such as 10.")
+    return int(value)
+
+
+def _mixture(k: int, Z: np.ndarray, random_state: int | None) -> GaussianMixture:
+    return GaussianMixture(k, covariance_type="full", reg_covar=1e-5, random_state=random_state).fit(Z)
+
+
+def select_n_components(Z: Any, *, candidates: tuple[int, ...] = AUTO_COMPONENTS, holdout: float = 0.1,
+                        random_state: int | None = 0) -> tuple[int, dict[int, float]]:
+    """The mixture size whose fit on most codes best predicts the rest: held-out log-likelihood.
+
+    A seeded random ``holdout`` share of the codes is set aside; a full-covariance mixture of
+    each candidate size is fitted on the others and scored by the mean log-likelihood of the
+    held-out codes; the best size wins. Held-out likelihood rather than BIC because it measures
+    what sampling needs (how well the density covers codes it did not see) without BIC's
+    large-sample penalty, which assumes a regular model (mixtures are not) and tends to pick
+    too few components for sampling; its cost is one fit per candidate.
+
+    Candidates with more than ``n_fit / (d + 1)`` components (fewer than ``d + 1`` codes each,
+    the least a full covariance in ``d`` dimensions needs) are skipped; 1 always remains.
+
+    Parameters
+    ----------
+    Z : array-like of shape (N, d)
+        Codes, N >= 2.
+    candidates : tuple of int, default=AUTO_COMPONENTS
+    holdout : float, default=0.1
+        Share of the codes held out, in (0, 1).
+    random_state : int, optional
+        Seeds the split and the fits.
+
+    Returns
+    -------
+    n_components : int
+    heldout_loglik : dict of int to float
+        Mean held-out log-likelihood per candidate tried.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    if Z.ndim != 2 or len(Z) < 2:
+        raise InputError(f"choosing the mixture size needs at least 2 codes (an (N, d) array), got shape {Z.shape}; "
+                         "pass more samples or an int n_components.")
+    if not 0 < holdout < 1:
+        raise InputError(f"holdout must be a share in (0, 1), got {holdout!r}.")
+    n_val = max(1, int(round(holdout * len(Z))))
+    order = np.random.default_rng(random_state).permutation(len(Z))
+    fit, val = Z[order[n_val:]], Z[order[:n_val]]
+    sizes = sorted({1, *(int(k) for k in candidates if 0 < k and k * (Z.shape[1] + 1) <= len(fit))})
+    scores = {k: float(_mixture(k, fit, random_state).score(val)) for k in sizes}
+    return max(scores, key=lambda k: scores[k]), scores
+
+
+def fit_code_density(model: Any, X: Any, *, n_components: int | str = "auto",
+                     random_state: int | None = 0) -> CodeDensity:
     """Fit a Gaussian mixture to the codes of X (the training images, usually).
 
     Parameters
@@ -148,25 +218,38 @@ def fit_code_density(model: Any, X: Any, *, n_components: int = 10, random_state
     model : fitted aekit autoencoder
     X : array-like
         Samples of the model's input shape.
-    n_components : int, default=10
-        Mixture components (at most the number of samples).
+    n_components : "auto" or int, default="auto"
+        Mixture components. "auto" chooses among :data:`AUTO_COMPONENTS` by the held-out
+        log-likelihood of 10% of the codes (:func:`select_n_components`), then refits the
+        chosen size on all of them; an int (at most the number of samples) is used as given.
     random_state : int, optional
 
     Returns
     -------
     CodeDensity
+
+    Raises
+    ------
+    aekit.errors.InputError
+        ``n_components`` neither "auto" nor a positive int, or more than the samples.
     """
-    n_components = _positive_int("n_components", n_components)
+    n_components = _components(n_components)
     Z = np.asarray(model.transform(_check_data(model, X)), dtype=np.float64)
-    if n_components > len(Z):
-        raise InputError(f"n_components={n_components} exceeds the {len(Z)} samples in X; pass more samples or "
-                         "fewer components.")
-    gm = GaussianMixture(n_components, covariance_type="full", reg_covar=1e-5, random_state=random_state).fit(Z)
-    return CodeDensity(gm)
+    scores: dict[int, float] = {}
+    if n_components == "auto":
+        if len(Z) < 2:
+            return CodeDensity(_mixture(1, Z, random_state))
+        k, scores = select_n_components(Z, random_state=random_state)
+    else:
+        k = int(n_components)
+    if k > len(Z):
+        raise InputError(f"n_components={k} exceeds the {len(Z)} samples in X; pass more samples, fewer components "
+                         "or 'auto'.")
+    return CodeDensity(_mixture(k, Z, random_state), scores)
 
 
 def sample(model: Any, n: int, *, sampler: str = "gmm", X: Any = None, density: CodeDensity | None = None,
-           n_components: int = 10, random_state: int | None = None) -> np.ndarray:
+           n_components: int | str = "auto", random_state: int | None = None) -> np.ndarray:
     """Decode ``n`` codes drawn from the prior or from a density fitted to the training codes.
 
     Parameters
@@ -181,7 +264,8 @@ def sample(model: Any, n: int, *, sampler: str = "gmm", X: Any = None, density: 
         Training samples for the mixture (needed for "gmm" unless ``density`` is given).
     density : CodeDensity, optional
         A mixture fitted before (:func:`fit_code_density`), to reuse.
-    n_components : int, default=10
+    n_components : "auto" or int, default="auto"
+        The mixture's size (:func:`fit_code_density`).
     random_state : int, optional
         Seeds the draws (and the mixture's fit); the same seed gives the same samples.
 
@@ -192,10 +276,11 @@ def sample(model: Any, n: int, *, sampler: str = "gmm", X: Any = None, density: 
     Raises
     ------
     aekit.errors.InputError
-        ``n`` <= 0, an unknown sampler, "prior" for a deterministic autoencoder, or "gmm"
-        without ``X`` or ``density``.
+        ``n`` <= 0, an unknown sampler, "prior" for a deterministic autoencoder, "gmm"
+        without ``X`` or ``density``, or ``n_components`` neither "auto" nor a positive int.
     """
     n = _positive_int("n", n)
+    n_components = _components(n_components)
     _input_shape(model)
     if sampler not in SAMPLERS:
         raise InputError(f"sampler must be one of {', '.join(map(repr, SAMPLERS))}, got {sampler!r}.")
@@ -376,6 +461,8 @@ class GenerateResult:
         ``(dims, steps, *input_shape_)``, with ``traverse=True``.
     paths : dict of str to Path
         The PNG grids and ``.npy`` arrays written.
+    n_components : int or None
+        The gmm sampler's mixture size (chosen, with "auto"); None for the prior.
     """
 
     samples: np.ndarray
@@ -383,9 +470,10 @@ class GenerateResult:
     interpolations: dict[str, np.ndarray] = field(default_factory=dict)
     traversal: np.ndarray | None = None
     paths: dict[str, Path] = field(default_factory=dict)
+    n_components: int | None = None
 
 
-def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_components: int = 10,
+def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_components: int | str = "auto",
              interpolate_pair: tuple[int, int] | None = None, steps: int = 8, traverse_dims: bool = False,
              baseline: bool = True, out: str | os.PathLike[str] | None = None,
              random_state: int | None = 0) -> GenerateResult:
@@ -399,7 +487,9 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
         and ``interpolate_pair`` indexes them.
     n : int, default=64
     sampler : {"gmm", "prior"}, default="gmm"
-    n_components : int, default=10
+    n_components : "auto" or int, default="auto"
+        Size of the gmm sampler's mixture; "auto" chooses it by held-out log-likelihood of the
+        codes (:func:`fit_code_density`).
     interpolate_pair : (int, int), optional
         Indices I, J into X: write linear and spherical interpolations between them.
     steps : int, default=8
@@ -422,9 +512,13 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
         ``n`` <= 0, samples of another shape than the model's or far outside its value
         range, interpolation indices out of range, or a sampler the model lacks.
     """
+    n, n_components = _positive_int("n", n), _components(n_components)
     data = _check_data(model, X)
     shape = _input_shape(model)
-    samples = sample(model, n, sampler=sampler, X=data, n_components=n_components, random_state=random_state)
+    density = None
+    if sampler == "gmm":
+        density = fit_code_density(model, data, n_components=n_components, random_state=random_state)
+    samples = sample(model, n, sampler=sampler, X=data, density=density, random_state=random_state)
     Z_dim = int(np.asarray(model.transform(data[:1])).shape[1])
     base = pca_gaussian_samples(data, n, n_components=min(Z_dim, *data.reshape(len(data), -1).shape),
                                 random_state=random_state) if baseline else None
@@ -466,8 +560,9 @@ def generate(model: Any, X: Any, *, n: int = 64, sampler: str = "gmm", n_compone
             paths_["traversal"] = plot_image_grid(trav.reshape(-1, int(np.prod(shape))), folder / "traversal.png",
                                                   ncols=steps, labels=labels, image_shape=img,
                                                   title="latent traversals (±2 sd per dimension)")
-    return GenerateResult(samples=samples, baseline=base, interpolations=interps, traversal=trav, paths=paths_)
+    return GenerateResult(samples=samples, baseline=base, interpolations=interps, traversal=trav, paths=paths_,
+                          n_components=None if density is None else int(density.mixture.n_components))
 
 
-__all__ = ["METHODS", "SAMPLERS", "CodeDensity", "GenerateResult", "fit_code_density", "generate", "interpolate",
-           "lerp", "pca_gaussian_samples", "sample", "slerp", "traverse"]
+__all__ = ["AUTO_COMPONENTS", "METHODS", "SAMPLERS", "CodeDensity", "GenerateResult", "fit_code_density", "generate", "interpolate",
+           "lerp", "pca_gaussian_samples", "sample", "select_n_components", "slerp", "traverse"]

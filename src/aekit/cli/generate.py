@@ -32,13 +32,30 @@ def parse_pair(value: str | None) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
+def parse_components(value: str) -> str:
+    """'auto' or a whole number >= 1 (kept as text; :func:`components_value` converts)."""
+    text = value.strip().lower()
+    if text != "auto" and not (text.isdigit() and int(text) >= 1):
+        raise typer.BadParameter(f"{value!r} is neither 'auto' nor a whole number >= 1; write --n-components auto "
+                                 "(chosen from the training codes) or e.g. --n-components 10.")
+    return text
+
+
+def components_value(text: str) -> int | str:
+    """The library's ``n_components`` for an option value that :func:`parse_components` accepted."""
+    return "auto" if text == "auto" else int(text)
+
+
 def generate(
     run: RunArg,
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="How many samples to draw.")] = 64,
     sampler: Annotated[Sampler, typer.Option(
         help="gmm: a Gaussian mixture fitted to the training codes (any autoencoder); prior: N(0, I), "
              "variational autoencoders only.")] = Sampler.gmm,
-    n_components: Annotated[int, typer.Option(min=1, help="Components of the gmm sampler's mixture.")] = 10,
+    n_components: Annotated[str, typer.Option(
+        "--n-components", "--components", callback=parse_components, metavar="auto|N",
+        help="Components of the gmm sampler's mixture; auto: chosen among 1-100 by the held-out "
+             "log-likelihood of 10% of the training codes.")] = "auto",
     interpolate: Annotated[Optional[str], typer.Option(
         callback=parse_pair, metavar="I,J", show_default=False,
         help="Also decode the path between the codes of samples I and J of --data (linear and spherical).")] = None,
@@ -70,18 +87,21 @@ def generate(
         aekit train --data mnist --model vae --latent-dim 16 --epochs 20 -o runs/vae
         aekit generate runs/vae --n 64 --sampler prior
         aekit generate runs/vae --interpolate 3,17 --traverse --out runs/vae-gen
-        aekit generate runs/demo --sampler gmm --n 100
+        aekit generate runs/demo --sampler gmm --n 100 --components 50
     """
     from aekit.apps.app_runs import generate_run
     from aekit.report import write_report
 
-    done = generate_run(run, out, data=data, n=n, sampler=sampler.value, n_components=n_components,
+    done = generate_run(run, out, data=data, n=n, sampler=sampler.value,
+                        n_components=components_value(n_components),
                         interpolate_pair=interpolate,  # type: ignore[arg-type]  # a pair from parse_pair
                         steps=steps, traverse_dims=traverse, baseline=not no_baseline, overwrite=overwrite,
                         random_state=random_state,
                         write_report=write_report)
     extra = [k for k in ("interpolation", "traversal") if k in done.result.paths]
-    note(f"fitted on {done.data_name}; grids: " + ", ".join(str(p) for k, p in done.result.paths.items()
+    k = done.result.n_components
+    mixture = "" if k is None else f"mixture of {k} components{' (auto)' if n_components == 'auto' else ''}; "
+    note(f"fitted on {done.data_name}; {mixture}grids: " + ", ".join(str(p) for k, p in done.result.paths.items()
                                                            if not k.endswith("_npy")))
     base = done.result.baseline
     say(f"{len(done.result.samples):,} {sampler.value} samples (code size {done.latent_dim})"
