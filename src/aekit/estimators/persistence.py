@@ -23,6 +23,12 @@ ESTIMATORS: dict[str, type[Any]] = {"AnomalyDetector": AnomalyDetector, "Autoenc
                                      "SequenceAutoencoder": SequenceAutoencoder,
                                      "VariationalAutoencoder": VariationalAutoencoder}
 
+#: Models other parts of aekit save in the same file format, which ``load`` does not rebuild: what to use instead.
+OTHER_SAVES: dict[str, str] = {
+    "Denoiser": "a residual denoiser (written by `aekit denoise` or Denoiser.save), not an estimator; read it with "
+                "aekit.apps.denoise.load_denoiser(path), or reuse it with `aekit denoise <folder> --data ...`",
+}
+
 
 def load(path: str | Path, *, device: str | None = None) -> Any:
     """Load a model saved by ``estimator.save(folder)`` or ``aekit train``.
@@ -52,6 +58,8 @@ def load(path: str | Path, *, device: str | None = None) -> Any:
     """
     config, tensors = load_model(path)
     name = config.get("estimator")
+    if isinstance(name, str) and name in OTHER_SAVES:
+        raise ModelFileError(f"{path} holds {OTHER_SAVES[name]}.")
     if not isinstance(name, str) or name not in ESTIMATORS:
         raise ModelFileError(f"{path} holds a {name!r}, which this aekit cannot load (it knows "
                              f"{', '.join(sorted(ESTIMATORS))}). Upgrade aekit.")
