@@ -9,8 +9,10 @@ import pytest
 import torch
 from PIL import Image
 
-from aekit.apps.compress import (compress_images, decompress_file, jpeg_payload, mosaic, pil_encode, psnr_uint8,
-                                 unmosaic, webp_payload)
+from aekit.apps.compress import (JPEG_QUALITIES, compress_images, decompress_file, jpeg_curve, jpeg_mosaics,
+                                 jpeg_payload, mosaic, pil_encode, psnr_uint8, rate_distortion, unmosaic, webp_payload)
+from aekit.apps.train import check_rate_lambdas
+from aekit.metrics import ssim
 from aekit.errors import DataFileError, InputError
 from aekit.estimators.compressor import ImageCompressor
 
@@ -107,3 +109,45 @@ def test_decompress_file_refuses_a_bad_format_and_a_corrupt_file(comp: ImageComp
     path.write_bytes(data[:-2])
     with pytest.raises(DataFileError, match="truncated"):
         decompress_file(comp, path, tmp_path / "d")
+
+
+def test_rate_distortion_measures_each_model_beside_jpeg_at_the_closest_rate(comp: ImageCompressor,
+                                                                             tmp_path: Path) -> None:
+    x = _images(20, seed=3)
+    other = ImageCompressor(0.1, latent_channels=4, hidden=8, stages=2, kernel_size=3, epochs=1, batch_size=8,
+                            device="cpu", random_state=1).fit(_images(40))
+    rd = rate_distortion({"a": comp, "b": other}, x, tmp_path)
+    assert rd.n_images == 20 and [q for q, _, _ in rd.jpeg] == list(JPEG_QUALITIES)
+    assert rd.points[0].bits_per_pixel >= rd.points[1].bits_per_pixel  # most bits first
+    for p in rd.points:
+        model = {"a": comp, "b": other}[p.model]
+        data = model.compress(x)
+        decoded = model.decompress(data)
+        assert p.rate_lambda == model.rate_lambda and p.file_bytes == len(data)
+        assert p.bits_per_pixel == pytest.approx(8 * len(data) / (20 * 16 * 16))
+        assert p.psnr == pytest.approx(psnr_uint8(x, decoded))
+        assert p.ssim == pytest.approx(ssim(x, decoded, data_range=255.0))
+        # JPEG at the quality whose rate is closest, measured on the same images
+        q, bpp, psnr = min(rd.jpeg, key=lambda r: abs(r[1] - p.bits_per_pixel))
+        assert (p.jpeg_quality, p.jpeg_bits_per_pixel, p.jpeg_psnr) == (q, bpp, psnr)
+        assert p.jpeg_ssim == pytest.approx(ssim(x, jpeg_mosaics(x, q)[1], data_range=255.0))
+        assert p.behind == (p.psnr < psnr and p.bits_per_pixel >= bpp)
+        assert Image.open(rd.figures[f"decoded_lambda-{p.rate_lambda:g}"]).size[0] > 100
+    assert rd.figures["rate_distortion"] == tmp_path / "rate_distortion.png"
+    assert jpeg_curve(x)[3] == rd.jpeg[3]
+
+
+def test_rate_distortion_without_baseline_still_draws_the_models_curve(comp: ImageCompressor, tmp_path: Path) -> None:
+    rd = rate_distortion({"a": comp}, _images(20, seed=3), tmp_path, baseline=False)
+    assert rd.jpeg == [] and rd.points[0].jpeg_quality == 0 and np.isnan(rd.points[0].jpeg_psnr)
+    assert not rd.points[0].behind
+    assert set(rd.figures) == {"rate_distortion", "decoded_lambda-0.01"}
+
+
+def test_check_rate_lambdas_takes_one_or_several_positive_rates() -> None:
+    assert check_rate_lambdas(0.01) == (0.01,) and check_rate_lambdas([0.03, 1]) == (0.03, 1.0)
+    for bad in (0, -0.1, float("nan"), float("inf"), "0.1", True, []):
+        with pytest.raises(InputError, match="rate_lambda"):
+            check_rate_lambdas(bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="names a rate twice"):
+        check_rate_lambdas((0.01, 0.01))

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -83,3 +84,133 @@ def test_compress_wants_an_aek_name_and_decompress_a_real_file(cli, compressor, 
     assert one_line_error(cli("decompress", tmp_path / "junk.aek", "--model", model, "--out", tmp_path / "o"))
     text = usage_error(cli("decompress", tmp_path / "junk.aek", "--model", model, "--format", "gif"))
     assert "'gif' is not one of 'png', 'npy'" in text
+
+
+# ---------------------------------------------------------------- aekit train --model compress
+TRAIN_FAST = ["--model", "compress", "--epochs", "2", "--batch-size", "16", "--latent-channels", "2", "--quiet"]
+RATE_LINE = (r"rate_lambda {lam}: (\d+\.\d{{3}}) bpp, (\d+\.\d\d) dB PSNR, SSIM (-?\d\.\d{{3}}) vs JPEG q(\d+) "
+             r"(\d+\.\d{{3}}) bpp, (\d+\.\d\d) dB, SSIM (-?\d\.\d{{3}}) \(lambda-{lam}/\)$")
+
+
+@pytest.fixture(scope="module")
+def compress_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    """Two rates trained by the CLI on 120 8x8 images (108 train, 12 test): run folder, images, result."""
+    from typer.testing import CliRunner
+
+    from aekit.cli.main import app
+
+    folder = tmp_path_factory.mktemp("train-comp")
+    images = make_images(folder, n=120)
+    result = CliRunner().invoke(app, ["train", "--data", str(images), "--rate-lambda", "0.03,0.003", *TRAIN_FAST,
+                                      "--out", str(folder / "run")])
+    assert result.exit_code == 0, result.output
+    return folder / "run", images, result
+
+
+def test_train_compress_prints_each_rate_beside_jpeg_and_writes_one_model_per_rate(compress_run) -> None:
+    import json
+
+    import aekit
+
+    run, _, result = compress_run
+    lines = [line for line in result.stdout.strip().splitlines() if not line.startswith("aekit loses to ")]
+    assert len(lines) == 3, result.stdout
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["rate_lambdas"] == [0.03, 0.003] and metrics["n_eval"] == metrics["n_test"] == 12
+    for lam in ("0.03", "0.003"):
+        m = next(re.match(RATE_LINE.format(lam=re.escape(lam)), line) for line in lines[:2] if lam + ":" in line)
+        assert m, lines
+        rate = metrics["rates"][f"lambda-{lam}"]
+        assert float(m.group(1)) == pytest.approx(8 * rate["file_bytes"] / (12 * 8 * 8), abs=1e-3)
+        assert float(m.group(1)) == pytest.approx(rate["bits_per_pixel"], abs=1e-3)
+        assert int(m.group(4)) == rate["jpeg_quality"]
+        assert float(m.group(6)) == pytest.approx(rate["jpeg_psnr"], abs=0.01)
+        assert (run / f"decoded_lambda-{lam}.png").read_bytes().startswith(b"\x89PNG")
+        model = aekit.load(run / f"lambda-{lam}")
+        assert type(model).__name__ == "ImageCompressor" and model.rate_lambda == float(lam)
+        assert model.latent_channels == 2
+    # the first rate trained 2 epochs, the next continued the same network for 1 (a quarter, at least one)
+    assert re.fullmatch(r"2 rates measured on 12 test images; 3 epochs in \d+\.\ds; run folder .*run, "
+                        r"report .*report\.html", lines[2]), lines[2]
+    assert metrics["epochs_run"] == 3 and metrics["baseline"].startswith("JPEG")
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3] and history["rate_lambda"].tolist() == [0.003, 0.003, 0.03]
+    # the run folder itself is the first rate given
+    root = aekit.load(run)
+    assert root.rate_lambda == 0.03 and root.model_sha256_ == aekit.load(run / "lambda-0.03").model_sha256_
+    assert {"rate_distortion.png", "loss_curves.png", "history.csv", "run.json", "report.html"} <= {
+        p.name for p in run.iterdir()}
+
+
+def test_train_compress_run_goes_through_compress_and_decompress(cli, compress_run, tmp_path: Path) -> None:
+    run, images, _ = compress_run
+    x = np.load(images)
+    for model in (run, run / "lambda-0.003"):
+        out = tmp_path / f"{model.name}.aek"
+        line = result_line(cli("--quiet", "compress", model, "--data", images, "--out", out, "--no-baseline"))
+        assert line.startswith("120 images of images.npy ->"), line
+        cli_line = result_line(cli("decompress", out, "--model", model, "--out", tmp_path / model.name,
+                                   "--format", "npy"))
+        assert cli_line.endswith("(1 npy file)")
+        decoded = np.load(tmp_path / model.name / "images.npy")
+        assert decoded.shape == (120, 1, 8, 8) and decoded.dtype == np.uint8
+        # lossy, but the images come back: far closer to their own originals than to the mean image
+        err = np.mean((decoded[:, 0] / 255.0 - x) ** 2)
+        assert err < np.mean((x - x.mean(axis=0)) ** 2) * 4
+    # the two rates are different models: a file of one is refused by the other, naming both
+    message = one_line_error(cli("decompress", tmp_path / "run.aek", "--model", run / "lambda-0.003",
+                                 "--out", tmp_path / "o"))
+    assert "was compressed by the model with SHA-256" in message and "a different model cannot decode it" in message
+
+
+def test_train_compress_report_shows_the_rate_distortion_curve_and_decoded_grids(compress_run) -> None:
+    run, _, _ = compress_run
+    page = (run / "report.html").read_text()
+    for name in ("rate_distortion.png", "decoded_lambda-0.03.png", "decoded_lambda-0.003.png", "loss_curves.png"):
+        assert f'<span class="file">{name}</span>' in page, name
+    assert page.index("rate_distortion.png") < page.index("decoded_lambda-0.03.png")
+    assert "rates.lambda-0.03.bits_per_pixel" in page
+
+
+def test_train_compress_one_rate_no_baseline_and_resume(cli, tmp_path: Path) -> None:
+    import json
+
+    import aekit
+
+    images = make_images(tmp_path, n=120)
+    args = ["train", "--data", images, *TRAIN_FAST, "--out", tmp_path / "one", "--no-baseline"]
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert re.fullmatch(r"rate_lambda 0.01: \d+\.\d{3} bpp, \d+\.\d\d dB PSNR, SSIM -?\d\.\d{3}", first), first
+    assert "JPEG" not in result.stdout
+    run = tmp_path / "one"
+    assert not list(run.glob("lambda-*")) and (run / "checkpoint.safetensors").is_file()
+    assert aekit.load(run).rate_lambda == 0.01  # the estimator's default rate
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["baseline"] is None and metrics["rates"]["lambda-0.01"]["jpeg_quality"] == 0
+    assert (run / "rate_distortion.png").is_file() and (run / "decoded_lambda-0.01.png").is_file()
+    again = cli(*args, "--resume")
+    assert "already trained (2 epochs, nothing to do)" in again.stdout, again.output
+    assert json.loads((run / "metrics.json").read_text())["rates"] == metrics["rates"]
+
+
+def test_train_compress_refuses_a_table(cli, table_csv: Path, tmp_path: Path) -> None:
+    message = one_line_error(cli("train", "--data", table_csv, *TRAIN_FAST, "--out", tmp_path / "t"))
+    assert "--model compress compresses images, but table.csv holds a table of 7 columns" in message
+    assert "--model dense" in message and not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "abc", "0.01,,0.1", "nan", "inf", "0.01,0.01"])
+def test_train_compress_refuses_a_bad_rate_lambda(cli, images_npy: Path, value: str) -> None:
+    text = usage_error(cli("train", "--data", images_npy, *TRAIN_FAST, "--rate-lambda", value))
+    assert "Invalid value for '--rate-lambda'" in text
+    assert "is not a positive number" in text or "names a rate twice" in text
+    assert "e.g." in text and "0.003,0.01" in text
+
+
+def test_compress_options_belong_to_compress(cli, images_npy: Path) -> None:
+    message = one_line_error(cli("train", "--data", images_npy, *TRAIN_FAST, "--latent-dim", "4"))
+    assert "--latent-dim needs --model dense, conv, vae, conv-vae or recurrent, not --model compress" in message
+    message = one_line_error(cli("train", "--data", images_npy, "--rate-lambda", "0.01", "--quiet"))
+    assert "--rate-lambda needs --model compress, not --model dense" in message

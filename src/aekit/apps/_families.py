@@ -14,7 +14,10 @@ one entry of :data:`FAMILY_EXTRAS` each:
 
 Families combine (a sparse denoising model gets both sets). A recurrent model's run differs
 in its split and its reconstructions instead (:func:`sequence_files`): line plots per
-channel with each window's error, and ``window_errors.csv``.
+channel with each window's error, and ``window_errors.csv``. A compressor (``compress``)
+is measured in bits instead of reconstruction error: its run is
+:func:`aekit.apps.train.train_run`'s own path (one model per rate, the rate–distortion
+curve beside JPEG).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pandas as pd
 
 from aekit.data.corruption import add_noise, data_range
 from aekit.data.dataset import Dataset
-from aekit.estimators import Autoencoder, SequenceAutoencoder, VariationalAutoencoder
+from aekit.estimators import Autoencoder, ImageCompressor, SequenceAutoencoder, VariationalAutoencoder
 from aekit.io.run_dir import write_array, write_history_csv
 from aekit.metrics import psnr
 from aekit.plots import plot_image_grid, plot_reconstructions, plot_sequence_reconstructions
@@ -51,6 +54,7 @@ MODELS: dict[str, ModelEntry] = {
     "vae": ModelEntry(VariationalAutoencoder, {"model": "dense"}),
     "conv-vae": ModelEntry(VariationalAutoencoder, {"model": "conv"}),
     "recurrent": ModelEntry(SequenceAutoencoder, {}),
+    "compress": ModelEntry(ImageCompressor, {}),
 }
 
 N_SAMPLES = 100  # prior draws in samples.png: a 10 x 10 grid
@@ -68,6 +72,11 @@ def make_estimator(model: str, params: dict[str, Any]) -> Any:
 def is_series(estimator: Any) -> bool:
     """Whether ``estimator`` reads windows of a time series (its run splits by time)."""
     return isinstance(estimator, SequenceAutoencoder)
+
+
+def is_compressor(estimator: Any) -> bool:
+    """Whether ``estimator`` is a learned image compressor (its run measures rates, not errors)."""
+    return isinstance(estimator, ImageCompressor)
 
 
 def _option(name: str) -> Callable[[Any], bool]:

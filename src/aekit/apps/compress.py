@@ -4,8 +4,10 @@
 :class:`~aekit.estimators.compressor.ImageCompressor`, decodes it, reports bits per pixel
 (the whole file, header included) and PSNR, encodes the same images with JPEG at the
 quality whose rate is closest, and draws the rate–distortion figure and an
-originals-vs-decoded grid. :func:`decompress_file` writes decoded images as PNG files or
-one ``.npy``. The Pillow codecs (:func:`pil_encode`, :func:`jpeg_payload`,
+originals-vs-decoded grid. :func:`rate_distortion` does the same for several models (the
+rates of an ``aekit train --model compress`` run): bits per pixel, PSNR and SSIM per rate
+beside JPEG at the closest rate, the rate–distortion curve and a decoded grid per rate.
+:func:`decompress_file` writes decoded images as PNG files or one ``.npy``. The Pillow codecs (:func:`pil_encode`, :func:`jpeg_payload`,
 :func:`webp_payload`, :func:`mosaic`) are what ``benchmarks/bench_compress.py`` measures.
 """
 
@@ -14,7 +16,8 @@ from __future__ import annotations
 import io
 import struct
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -25,10 +28,14 @@ from PIL import Image
 from aekit.data.files import atomic_path, atomic_write_bytes
 from aekit.errors import DataFileError, InputError
 from aekit.estimators.compressor import ImageCompressor
+from aekit.metrics import ssim
 from aekit.plots import plot_image_grid
 from aekit.plots.rate_distortion import rate_distortion_figure, save_figure
 
 JPEG_QUALITIES = tuple(range(5, 100, 5))
+#: Test images a training run measures each rate on (the first ones): a CPU codes and scores
+#: them in seconds; ``benchmarks/bench_compress.py`` measures whole test sets.
+N_EVAL = 1000
 
 
 # ---------------------------------------------------------------- measures
@@ -139,28 +146,41 @@ def unmosaic(image: np.ndarray, n: int, shape: tuple[int, ...], cols: int = 10) 
     return out[:, 0] if len(shape) == 2 else out
 
 
-def jpeg_curve(images: np.ndarray, qualities: tuple[int, ...] = JPEG_QUALITIES,
-               cols: int = 10) -> list[tuple[int, float, float]]:
-    """``(quality, bits per pixel, PSNR)`` of JPEG files of mosaics of ``cols**1 x rows`` images.
+def jpeg_mosaics(images: np.ndarray, quality: int, cols: int = 10) -> tuple[int, np.ndarray]:
+    """JPEG at ``quality`` of uint8 ``images`` tiled ``cols`` across, ``cols`` rows per file:
+    ``(bytes of all files, the decoded images)``.
 
-    Images are tiled ``cols`` across (a multiple of ``cols`` is used, the rest ignored),
-    so the ~300 bytes of JPEG tables are shared: JPEG's best case as a real file.
+    Only a multiple of ``cols`` images is used (the rest ignored), so the ~300 bytes of
+    JPEG tables are shared by up to ``cols**2`` images: JPEG's best case as a real file.
     """
     n = (len(images) // cols) * cols
     if n == 0:
         raise InputError(f"the JPEG baseline needs at least {cols} images, got {len(images)}.")
     x = images[:n]
-    out = []
+    size, decoded = 0, []
     block = cols * cols
+    for i in range(0, n, block):
+        chunk = x[i: i + block]
+        data, dec = pil_encode(mosaic(chunk, cols), "jpeg", quality)
+        size += len(data)
+        decoded.append(unmosaic(dec, len(chunk), chunk.shape[1:], cols))
+    return size, np.concatenate(decoded)
+
+
+def jpeg_curve(images: np.ndarray, qualities: tuple[int, ...] = JPEG_QUALITIES,
+               cols: int = 10) -> list[tuple[int, float, float]]:
+    """``(quality, bits per pixel, PSNR)`` of JPEG files of mosaics of images (:func:`jpeg_mosaics`)."""
+    out = []
     for q in qualities:
-        size, decoded = 0, []
-        for i in range(0, n, block):
-            chunk = x[i: i + block]
-            data, dec = pil_encode(mosaic(chunk, cols), "jpeg", q)
-            size += len(data)
-            decoded.append(unmosaic(dec, len(chunk), chunk.shape[1:], cols))
-        out.append((q, bits_per_pixel(size, x), psnr_uint8(x, np.concatenate(decoded))))
+        size, decoded = jpeg_mosaics(images, q, cols)
+        x = images[:len(decoded)]
+        out.append((q, bits_per_pixel(size, x), psnr_uint8(x, decoded)))
     return out
+
+
+def jpeg_applies(images: np.ndarray, cols: int = 10) -> bool:
+    """Whether the JPEG baseline can run on uint8 ``images``: at least ``cols``, of 1 or 3 channels."""
+    return len(images) >= cols and (images.ndim == 3 or images.shape[1] in (1, 3))
 
 
 # ---------------------------------------------------------------- the app
@@ -205,7 +225,8 @@ def _as_uint8(X: ArrayLike) -> np.ndarray:
     x = np.asarray(X)
     if x.dtype != np.uint8:
         if x.dtype.kind != "f" or not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1:
-            raise InputError("compress_images takes uint8 images (0-255) or finite floats in [0, 1].")
+            raise InputError("images to compress must be uint8 (0-255) or finite floats in [0, 1]; scale them, "
+                             "e.g. X / 255.")
         x = np.rint(x * 255).astype(np.uint8)
     return x
 
@@ -243,7 +264,7 @@ def compress_images(compressor: ImageCompressor, X: ArrayLike, out: str | Path, 
     t2 = time.perf_counter()
     size = out.stat().st_size
     bpp, quality = bits_per_pixel(size, x), psnr_uint8(x, decoded)
-    curve = jpeg_curve(x) if baseline and len(x) >= 10 and (x.ndim == 3 or x.shape[1] in (1, 3)) else []
+    curve = jpeg_curve(x) if baseline and jpeg_applies(x) else []
     figs_at = Path(figures_dir) if figures_dir is not None else out.parent
     figures: list[Path] = []
     if curve:
@@ -262,6 +283,149 @@ def compress_images(compressor: ImageCompressor, X: ArrayLike, out: str | Path, 
     return CompressResult(path=out, n_images=len(x), file_bytes=size, bits_per_pixel=bpp, psnr=quality,
                           jpeg_quality=q_best, jpeg_bits_per_pixel=jpeg_bpp, jpeg_psnr=jpeg_psnr,
                           encode_seconds=t1 - t0, decode_seconds=t2 - t1, figures=tuple(figures))
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    """One rate of a trained compressor on held-out images, beside JPEG at the quality closest in rate.
+
+    Attributes
+    ----------
+    rate_lambda : float
+    model : str
+        Where the model is (a run's folder, or a name).
+    file_bytes : int
+        Size of the ``.aek`` bytes of all the images, header included.
+    bits_per_pixel, psnr, ssim : float
+        ``8 * file_bytes / (N * H * W)``; PSNR (dB, 0-255, all pixels) and mean SSIM
+        (7x7 window, data range 255; NaN for images under 7 pixels) of the decoded images.
+    jpeg_quality : int
+        JPEG's quality (mosaics of 10 x 10 images, tables shared) whose rate is closest to
+        ``bits_per_pixel``; 0 when the baseline was skipped or could not run.
+    jpeg_bits_per_pixel, jpeg_psnr, jpeg_ssim : float
+        JPEG's measures at that quality, on the same images (NaN without the baseline).
+    """
+
+    rate_lambda: float
+    model: str
+    file_bytes: int
+    bits_per_pixel: float
+    psnr: float
+    ssim: float
+    jpeg_quality: int = 0
+    jpeg_bits_per_pixel: float = float("nan")
+    jpeg_psnr: float = float("nan")
+    jpeg_ssim: float = float("nan")
+
+    @property
+    def behind(self) -> bool:
+        """JPEG is at least as good on both counts: no more bits and a higher PSNR."""
+        return (bool(self.jpeg_quality) and self.psnr < self.jpeg_psnr
+                and self.bits_per_pixel >= self.jpeg_bits_per_pixel)
+
+    def to_dict(self) -> dict[str, float | int | str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RateDistortion:
+    """What :func:`rate_distortion` measured and drew.
+
+    Attributes
+    ----------
+    points : tuple of RatePoint
+        One per model, in rate order (most bits first).
+    n_images : int
+        The held-out images measured.
+    jpeg : list of (int, float, float)
+        JPEG's whole curve on them, ``(quality, bits per pixel, PSNR)``; empty without the baseline.
+    figures : dict of str to Path
+        ``rate_distortion`` and one ``decoded_lambda-<rate_lambda>`` grid per model.
+    """
+
+    points: tuple[RatePoint, ...]
+    n_images: int
+    jpeg: list[tuple[int, float, float]]
+    figures: dict[str, Path]
+
+
+def _ssim255(clean: np.ndarray, decoded: np.ndarray) -> float:
+    return ssim(clean, decoded, data_range=255.0) if min(clean.shape[-2:]) >= 7 else float("nan")
+
+
+def rate_distortion(compressors: Mapping[str, ImageCompressor], X: ArrayLike, out_dir: str | Path, *,
+                    baseline: bool = True, n_show: int = 10, name: str = "held-out images") -> RateDistortion:
+    """Measure fitted compressors on images ``X`` beside JPEG, and draw their rate–distortion figure.
+
+    Each model codes all of ``X`` into one ``.aek`` container in memory and decodes it:
+    bits per pixel (the whole container), PSNR and SSIM. JPEG codes the same images as
+    10 x 10 mosaics at qualities 5-95 (:func:`jpeg_curve`); each model is set beside the
+    quality whose rate is closest. Writes ``rate_distortion.png`` (PSNR against bits per
+    pixel: the models' curve, and JPEG's) and, per model, ``decoded_lambda-<rate_lambda>.png``
+    (``n_show`` originals above their decoded images, and JPEG's at that quality) into ``out_dir``.
+
+    Parameters
+    ----------
+    compressors : dict of str to ImageCompressor
+        Fitted models, keyed by where they are (shown in the points).
+    X : array-like, shape (N, H, W) or (N, C, H, W)
+        uint8 images, or floats in [0, 1] (measured after rounding to 8 bits).
+    out_dir : str or Path
+    baseline : bool, default=True
+        Measure JPEG too; without it the figure shows the models alone.
+    n_show : int, default=10
+    name : str
+        What ``X`` is, for the figure's title.
+
+    Returns
+    -------
+    RateDistortion
+    """
+    x = _as_uint8(X)
+    out_dir = Path(out_dir)
+    jpeg = jpeg_curve(x) if baseline and jpeg_applies(x) else []
+    jpeg_decoded: dict[int, np.ndarray] = {}
+    points, decoded = [], {}
+    for where, comp in compressors.items():
+        xc = x[:, 0] if x.ndim == 4 and x.shape[1] == 1 and comp.input_ndim_ == 3 else x
+        data = comp.compress(xc)
+        dec = np.asarray(comp.decompress(data)).reshape(x.shape)
+        bpp = bits_per_pixel(len(data), x)
+        point = RatePoint(float(comp.rate_lambda), where, len(data), bpp, psnr_uint8(x, dec), _ssim255(x, dec))
+        if jpeg:
+            q, jpeg_bpp, jpeg_psnr = min(jpeg, key=lambda r: abs(r[1] - bpp))
+            if q not in jpeg_decoded:
+                jpeg_decoded[q] = jpeg_mosaics(x, q)[1]
+            point = replace(point, jpeg_quality=q, jpeg_bits_per_pixel=jpeg_bpp, jpeg_psnr=jpeg_psnr,
+                            jpeg_ssim=_ssim255(x[:len(jpeg_decoded[q])], jpeg_decoded[q]))
+        points.append(point)
+        decoded[where] = dec
+    points.sort(key=lambda p: -p.bits_per_pixel)
+    curves = {"aekit": ([p.bits_per_pixel for p in points], [p.psnr for p in points])}
+    if jpeg:
+        curves["JPEG (10x10 mosaics)"] = ([r[1] for r in jpeg], [r[2] for r in jpeg])
+    figures = {"rate_distortion": save_figure(
+        rate_distortion_figure({f"{len(x):,} {name}": curves}, highlight="aekit"), out_dir / "rate_distortion.png")}
+    if x.ndim == 3 or x.shape[1] in (1, 3):
+        for p in points:
+            figures[f"decoded_lambda-{p.rate_lambda:g}"] = _decoded_grid(
+                x, decoded[p.model], jpeg_decoded.get(p.jpeg_quality), p, n_show,
+                out_dir / f"decoded_lambda-{p.rate_lambda:g}.png")
+    return RateDistortion(tuple(points), len(x), jpeg, figures)
+
+
+def _decoded_grid(x: np.ndarray, decoded: np.ndarray, jpeg: np.ndarray | None, p: RatePoint, n_show: int,
+                  path: Path) -> Path:
+    """Originals, the model's decoded images and JPEG's at the matched quality, a row each."""
+    k = min(n_show, len(x))
+    rows = [("original", x[:k]), ("aekit", decoded[:k])]
+    title = f"rate_lambda={p.rate_lambda:g}: aekit {p.bits_per_pixel:.3f} bpp, {p.psnr:.2f} dB"
+    if jpeg is not None and len(jpeg) >= k:
+        rows.append((f"JPEG q{p.jpeg_quality}", jpeg[:k]))
+        title += f"; JPEG q{p.jpeg_quality} {p.jpeg_bits_per_pixel:.3f} bpp, {p.jpeg_psnr:.2f} dB"
+    labels = [label if i == 0 else "" for label, _ in rows for i in range(k)]
+    images = np.concatenate([r for _, r in rows]).astype(np.float32) / 255.0
+    return plot_image_grid(images, path, ncols=k, labels=labels, title=title)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from aekit.cli._verdict import say_if_behind
 
 ModelArg = Annotated[Path, typer.Argument(
     exists=True, show_default=False, metavar="RUN",
-    help="A folder holding a fitted ImageCompressor (ImageCompressor(...).fit(images).save(folder)).")]
+    help="The run folder of 'aekit train --model compress' (or one of its lambda-<rate>/ folders), or any folder "
+         "holding a fitted ImageCompressor (ImageCompressor(...).fit(images).save(folder)).")]
 
 
 class ImageFormat(str, Enum):
@@ -43,7 +44,9 @@ def compress(
 
     **Examples**
 
+        aekit train --data mnist --model compress --rate-lambda 0.003,0.03 -o runs/comp
         aekit compress runs/comp --data mnist --out mnist-test.aek
+        aekit compress runs/comp/lambda-0.03 --data mnist --out mnist-small.aek
         aekit compress runs/comp --data scans/ --out scans.aek
         aekit decompress mnist-test.aek --model runs/comp --out decoded/
     """
@@ -62,7 +65,7 @@ def compress(
     say_if_behind(bool(r.jpeg_quality) and r.psnr < r.jpeg_psnr and r.bits_per_pixel >= r.jpeg_bits_per_pixel,
                   f"aekit loses to JPEG here: more bits and lower PSNR ({r.bits_per_pixel:.3f} vs "
                   f"{r.jpeg_bits_per_pixel:.3f} bpp, {r.psnr:.2f} vs {r.jpeg_psnr:.2f} dB); most likely fix: train "
-                  "the compressor longer (ImageCompressor epochs).")
+                  "the compressor longer (aekit train --model compress --epochs ...).")
 
 
 def decompress(
@@ -70,7 +73,7 @@ def decompress(
                                          help="An .aek file from 'aekit compress'.")],
     model: Annotated[Path, typer.Option(
         "--model", "-m", exists=True, show_default=False, metavar="RUN",
-        help="The folder of the ImageCompressor that wrote the file (a file from another model is refused).")],
+        help="The run folder of the compressor that wrote the file (a file from another model is refused).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the decoded images.")] = Path("decoded"),
     format: Annotated[ImageFormat, typer.Option(
         "--format", help="png: one PNG per image (00.png, 01.png, ...); npy: all in images.npy, the "

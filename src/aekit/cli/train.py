@@ -6,13 +6,17 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
+import math
+
 import typer
 
 from aekit.cli._console import DEFAULTS, NO_BASELINE_HELP, fail_line, note, parse_widths, say, say_baseline, state
 from aekit.cli._options import LrSchedule
+from aekit.cli._verdict import say_if_behind
 from aekit.estimators._params import defaults
 
 if TYPE_CHECKING:  # the command imports apps (and so torch) only when it runs
+    from aekit.apps.compress import RatePoint
     from aekit.apps.train import EstimatorParams, TrainResult
 
 
@@ -25,11 +29,13 @@ class ModelKind(str, Enum):
     vae = "vae"
     conv_vae = "conv-vae"
     recurrent = "recurrent"
+    compress = "compress"
 
 
 #: The estimator class each --model builds (mirrors apps._families.MODELS), for its defaults.
 ESTIMATOR_OF: dict[str, str] = {"dense": "Autoencoder", "conv": "Autoencoder", "vae": "VariationalAutoencoder",
-                                "conv-vae": "VariationalAutoencoder", "recurrent": "SequenceAutoencoder"}
+                                "conv-vae": "VariationalAutoencoder", "recurrent": "SequenceAutoencoder",
+                                "compress": "ImageCompressor"}
 
 
 class Loss(str, Enum):
@@ -71,11 +77,13 @@ class Cell(str, Enum):
 _AE = ("dense", "conv")
 _VAE = ("vae", "conv-vae")
 _RNN = ("recurrent",)
+_COMPRESS = ("compress",)
 
 #: Options only some models take, and those models. Every option here and in COMMON_OPTIONS is
 #: the estimator keyword of the same name (--noise-level -> noise_level, see ESTIMATOR_OF for
 #: the estimators); given for another model, it is refused naming both.
 MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "latent_dim": _AE + _VAE + _RNN,
     "hidden": ("dense", "vae"),
     "channels": ("conv", "conv-vae"),
     "activation": _AE + _VAE,
@@ -99,14 +107,17 @@ MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "num_layers": _RNN,
     "window": _RNN,
     "stride": _RNN,
+    "rate_lambda": _COMPRESS,
+    "latent_channels": _COMPRESS,
 }
 #: Options every model takes.
-COMMON_OPTIONS: tuple[str, ...] = ("latent_dim", "epochs", "batch_size", "lr", "lr_schedule", "clip_grad_norm",
+COMMON_OPTIONS: tuple[str, ...] = ("epochs", "batch_size", "lr", "lr_schedule", "clip_grad_norm",
                                    "random_state", "device", "early_stopping", "validation_fraction")
 
 _AE_PANEL = "Dense and conv: denoising, sparse, contractive, stacked"
 _VAE_PANEL = "Variational (vae, conv-vae)"
 _RNN_PANEL = "Recurrent (time series)"
+_COMPRESS_PANEL = "Compression (compress, images)"
 
 
 def flag(name: str) -> str:
@@ -130,10 +141,11 @@ def _shown(value: Any) -> str:
 
 
 def _defaults(name: str) -> str:
-    """The estimators' defaults of ``name`` for --help: '256; vae or conv-vae: 128; recurrent: 64'."""
+    """The estimators' defaults of ``name`` for --help: '256; vae or conv-vae: 128; recurrent: 64'
+    (only the models that take the option)."""
     values: dict[str, list[str]] = {}
     for model, estimator in ESTIMATOR_OF.items():
-        if name in defaults(estimator):
+        if name in defaults(estimator) and model in MODEL_OPTIONS.get(name, (model,)):
             values.setdefault(_shown(default_of(model, name)), []).append(model)
     first, *rest = values
     return "; ".join([first, *(f"{_either(tuple(values[v]))}: {v}" for v in rest)])
@@ -164,10 +176,36 @@ def given_params(ctx: typer.Context, model: str, options: EstimatorParams) -> Es
 _widths_help = "Comma-separated widths, outermost first, e.g. 128,64; 'none' for no hidden layer."
 
 
+def parse_rate_lambdas(value: str | None) -> float | tuple[float, ...] | None:
+    """The --rate-lambda callback: '0.01' -> 0.01, '0.003,0.01' -> (0.003, 0.01); anything else is refused."""
+    if value is None:
+        return None
+    parts = [part.strip() for part in value.split(",")]
+    numbers = []
+    for part in parts:
+        try:
+            number = float(part)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or number <= 0:
+            raise typer.BadParameter(
+                f"{value!r}: {part!r} is not a positive number. Give one rate or several separated by commas, "
+                "e.g. --rate-lambda 0.003,0.01,0.03 (larger = smaller files, lower quality).")
+        numbers.append(number)
+    if len(set(numbers)) < len(numbers):
+        raise typer.BadParameter(f"{value!r} names a rate twice; give each rate once, e.g. 0.003,0.01,0.03.")
+    return numbers[0] if len(numbers) == 1 else tuple(numbers)
+
+
 def summary(result: TrainResult) -> str:
     """The one line a training command prints."""
     m = result.metrics
     errors = f"test MSE {m['test_mse']:.4g}" + (f", BCE {m['test_bce']:.4g}" if "test_bce" in m else "")
+    return f"{errors}; {_trained(result)}; {_where(result)}"
+
+
+def _trained(result: TrainResult) -> str:
+    m = result.metrics
     if result.epochs_this_run == 0 and result.start_epoch > 0:
         trained = f"already trained ({m['epochs_run']} epochs, nothing to do)"
     elif result.start_epoch > 0:
@@ -175,8 +213,38 @@ def summary(result: TrainResult) -> str:
                    f"in {result.seconds_this_run:.1f}s")
     else:
         trained = f"{m['epochs_run']} epochs in {result.seconds_this_run:.1f}s"
-    where = f"run folder {result.run_dir}" + (f", report {result.report}" if result.report else "")
-    return f"{errors}; {trained}; {where}"
+    return trained
+
+
+def _where(result: TrainResult) -> str:
+    return f"run folder {result.run_dir}" + (f", report {result.report}" if result.report else "")
+
+
+def _ssim(value: float) -> str:
+    return f", SSIM {value:.3f}" if math.isfinite(value) else ""
+
+
+def rate_line(p: RatePoint) -> str:
+    """One rate of a compressor run beside JPEG at the closest rate."""
+    line = f"rate_lambda {p.rate_lambda:g}: {p.bits_per_pixel:.3f} bpp, {p.psnr:.2f} dB PSNR{_ssim(p.ssim)}"
+    if p.jpeg_quality:
+        line += (f" vs JPEG q{p.jpeg_quality} {p.jpeg_bits_per_pixel:.3f} bpp, {p.jpeg_psnr:.2f} dB"
+                 f"{_ssim(p.jpeg_ssim)}")
+    return line + ("" if p.model == "." else f" ({p.model}/)")
+
+
+def say_compressor(result: TrainResult, baseline: bool) -> None:
+    """A compressor run's lines: one per rate, the summary, and a verdict where JPEG wins."""
+    for p in result.rates:
+        say(rate_line(p))
+    m = result.metrics
+    say(f"{len(result.rates)} rate{'s' if len(result.rates) != 1 else ''} measured on {m['n_eval']:,} test images; "
+        f"{_trained(result)}; {_where(result)}")
+    if baseline and not any(p.jpeg_quality for p in result.rates):
+        say("no JPEG baseline: it needs >= 10 test images of 1 or 3 channels")
+    behind = [p for p in result.rates if p.behind]
+    say_if_behind(bool(behind), "aekit loses to JPEG at rate_lambda " + ", ".join(f"{p.rate_lambda:g}" for p in behind)
+                  + ": more bits and lower PSNR; most likely fix: train longer (--epochs) on more images.")
 
 
 def interrupted(out: Path) -> None:
@@ -192,7 +260,8 @@ def train(
                                       "--model recurrent one time series (rows = steps, columns = channels).")]
         = "default",
     model: Annotated[ModelKind, typer.Option(help="dense (fully connected), conv (images), vae and conv-vae "
-                                             "(variational), recurrent (LSTM/GRU on a time series).")]
+                                             "(variational), recurrent (LSTM/GRU on a time series), compress "
+                                             "(learned image compression to .aek files).")]
         = ModelKind(DEFAULTS["model"]),
     latent_dim: Annotated[int, typer.Option(min=1, show_default=_defaults("latent_dim"), help="Size of the code.")]
         = DEFAULTS["latent_dim"],
@@ -273,6 +342,14 @@ def train(
         help="Steps per window the series is cut into.")] = None,
     stride: Annotated[int, typer.Option(min=1, rich_help_panel=_RNN_PANEL, help="Steps between window starts.")]
         = default_of("recurrent", "stride"),
+    rate_lambda: Annotated[Optional[str], typer.Option(
+        callback=parse_rate_lambdas, show_default=_defaults("rate_lambda"), rich_help_panel=_COMPRESS_PANEL,
+        help="Weight of the rate (bits per pixel) against the distortion (MSE): larger = smaller files, lower "
+             "quality. Several, comma-separated (e.g. 0.003,0.01,0.03), train one model per rate.")] = None,
+    latent_channels: Annotated[int, typer.Option(
+        min=1, rich_help_panel=_COMPRESS_PANEL,
+        help="Channels of the latent grid (8 times smaller than the image across); unused ones cost almost no "
+             "bits.")] = default_of("compress", "latent_channels"),
     random_state: Annotated[int, typer.Option("--random-state", "--seed", min=0,
                                               help="Seed: same seed, data and machine give the same run.")] = 0,
     device: Annotated[str, typer.Option(help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps.")]
@@ -306,6 +383,14 @@ def train(
     **pretrain_history.csv** and **pretrain_loss_curves.png**; recurrent line plots of
     test windows and **window_errors.csv**.
 
+    `--model compress` (images only) trains one learned compressor per `--rate-lambda`,
+    from the smallest up, each next one continuing the previous for a quarter of
+    `--epochs`; with several rates each model is in **lambda-<rate>/** and the run folder
+    holds the first one given (all work with `aekit compress` and `aekit decompress`).
+    It prints bits per pixel, PSNR and SSIM of each rate on the first 1,000 test images,
+    beside JPEG at the closest rate (`--no-baseline` skips JPEG), and writes
+    **rate_distortion.png** and **decoded_lambda-<rate>.png** (originals, decoded, JPEG).
+
     Named data sets bring their own test split; for a file or folder 10% of the samples
     (always the same ones) are held out as test data, and for a time series the last
     10% of its steps. Options of one family are refused for another model.
@@ -325,6 +410,7 @@ def train(
         aekit train --model vae --latent-dim 10 --beta 4 --kl-warmup 10 -o runs/vae
         aekit train --data sensors.csv --model recurrent --window 50 --stride 10 \\
             --cell gru -o runs/sensors
+        aekit train --data mnist --model compress --rate-lambda 0.003,0.01,0.03 -o runs/comp
         aekit train --latent-dim 16 -o runs/d16 --resume
 
     Without options it trains the dense 784-32-784 model on the embedded digits.
@@ -347,8 +433,10 @@ def train(
         "cell": cell, "hidden_size": hidden_size, "num_layers": num_layers, "window": window, "stride": stride,
         "random_state": random_state, "device": device, "early_stopping": early_stopping,
         "validation_fraction": validation_fraction,
+        "rate_lambda": rate_lambda, "latent_channels": latent_channels,  # type: ignore[typeddict-item]
     })
-    run_dir = out if out is not None else run_folder(data, model.value, params.get("latent_dim"))
+    size = "latent_channels" if model is ModelKind.compress else "latent_dim"
+    run_dir = out if out is not None else run_folder(data, model.value, params.get(size))  # type: ignore[arg-type]
     quiet = state.quiet = quiet or state.quiet
     try:
         result = train_run(data, run_dir, model=model.value, params=params, label_column=label_column,
@@ -360,5 +448,8 @@ def train(
         interrupted(run_dir)
     pictures = ", ".join(p.name for p in result.files.values() if p.suffix == ".png")
     note(f"test data: {result.test_source}; metrics in {result.files['metrics']}; pictures: {pictures}")
+    if model is ModelKind.compress:
+        say_compressor(result, baseline=not no_baseline)
+        return
     say(summary(result))
     say_baseline(result.baseline)
