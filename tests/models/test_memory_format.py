@@ -11,7 +11,7 @@ import torch
 from aekit import Autoencoder, VariationalAutoencoder
 from aekit.losses import ReconstructionObjective
 from aekit.models import DenseAE, DenseSpec
-from aekit.models.conv import ConvAE, ConvSpec
+from aekit.models.conv import ConvAE, ConvSpec, as_feature_map
 from aekit.models.vae import ConvVAE, ConvVAESpec
 from aekit.train import TrainConfig, fit_module
 from aekit.train import device as train_device
@@ -84,3 +84,16 @@ def test_estimators_give_the_same_numbers_in_either_layout(cls, monkeypatch, tmp
     nhwc.save(tmp_path)  # saved contiguous, loads into a fresh (NCHW) module
     monkeypatch.setattr(train_device, "_CHANNELS_LAST", True)
     np.testing.assert_allclose(__import__("aekit").load(tmp_path).predict(X), nhwc.predict(X), rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("make", [lambda: ConvAE(ConvSpec(1, 12, 12, 4, (4, 8))),
+                                  lambda: ConvVAE(ConvVAESpec(1, 12, 12, 4, (4, 8)))], ids=["conv AE", "conv VAE"])
+def test_the_bottleneck_map_takes_the_decoders_layout_once(make):
+    """Converted at the bottleneck, not after every upsampling (one copy instead of six per step)."""
+    torch.manual_seed(0)
+    nchw = make()
+    nhwc = copy.deepcopy(nchw).to(memory_format=torch.channels_last)
+    z = torch.randn(5, 4)
+    assert as_feature_map(nhwc.from_code(z), nhwc._bottom, nhwc.deconv).is_contiguous(memory_format=torch.channels_last)
+    assert as_feature_map(nchw.from_code(z), nchw._bottom, nchw.deconv).is_contiguous()
+    torch.testing.assert_close(nhwc.decode_logits(z), nchw.decode_logits(z), atol=TOL, rtol=TOL)

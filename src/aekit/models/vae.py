@@ -26,7 +26,7 @@ import torch
 from torch import Tensor, nn
 
 from aekit.models.blocks import OutputMixin, centered, centered_forward, init_weights, mlp
-from aekit.models.conv import ConvAE, ConvSpec
+from aekit.models.conv import ConvAE, ConvSpec, as_feature_map
 
 LOGVAR_MIN, LOGVAR_MAX = -30.0, 20.0
 OBS_LOGVAR_MIN, OBS_LOGVAR_MAX = -14.0, 14.0
@@ -197,7 +197,7 @@ class ConvVAE(_VAEBase):
         return self._heads(self.features(x).flatten(1))  # (B, C_last * h * w)
 
     def decode_logits(self, z: Tensor) -> Tensor:
-        h = self.from_code(z).view(-1, *self._bottom)  # (B, C_last, h, w)
+        h = as_feature_map(self.from_code(z), self._bottom, self.deconv)  # (B, C_last, h, w)
         return self.deconv(h)
 
     def extra_repr(self) -> str:
