@@ -131,7 +131,8 @@ def test_rate_distortion_measures_each_model_beside_jpeg_at_the_closest_rate(com
         q, bpp, psnr = min(rd.jpeg, key=lambda r: abs(r[1] - p.bits_per_pixel))
         assert (p.jpeg_quality, p.jpeg_bits_per_pixel, p.jpeg_psnr) == (q, bpp, psnr)
         assert p.jpeg_ssim == pytest.approx(ssim(x, jpeg_mosaics(x, q)[1], data_range=255.0))
-        assert p.behind == (p.psnr < psnr and p.bits_per_pixel >= bpp)
+        better = [r for r in rd.jpeg if r[1] <= p.bits_per_pixel and r[2] > p.psnr]
+        assert p.beaten_by == (max(better, key=lambda r: r[2])[0] if better else 0) and p.behind == bool(better)
         assert Image.open(rd.figures[f"decoded_lambda-{p.rate_lambda:g}"]).size[0] > 100
     assert rd.figures["rate_distortion"] == tmp_path / "rate_distortion.png"
     assert jpeg_curve(x)[3] == rd.jpeg[3]

@@ -133,6 +133,11 @@ def test_train_compress_prints_each_rate_beside_jpeg_and_writes_one_model_per_ra
     assert re.fullmatch(r"2 rates measured on 12 test images; 3 epochs in \d+\.\ds; run folder .*run, "
                         r"report .*report\.html", lines[2]), lines[2]
     assert metrics["epochs_run"] == 3 and metrics["baseline"].startswith("JPEG")
+    # one line more where some JPEG quality has no more bits and a higher PSNR (likely after 3 epochs)
+    beaten = [lam for lam, rate in metrics["rates"].items() if rate["beaten_by"]]
+    assert ("aekit loses to JPEG here: " in result.stdout) == bool(beaten)
+    for lam in beaten:
+        assert f"no more bits than rate_lambda {lam[len('lambda-'):]} for a higher PSNR" in result.stdout
     history = pd.read_csv(run / "history.csv")
     assert history["epoch"].tolist() == [1, 2, 3] and history["rate_lambda"].tolist() == [0.003, 0.003, 0.03]
     # the run folder itself is the first rate given
@@ -214,3 +219,27 @@ def test_compress_options_belong_to_compress(cli, images_npy: Path) -> None:
     assert "--latent-dim needs --model dense, conv, vae, conv-vae or recurrent, not --model compress" in message
     message = one_line_error(cli("train", "--data", images_npy, "--rate-lambda", "0.01", "--quiet"))
     assert "--rate-lambda needs --model compress, not --model dense" in message
+
+
+def test_train_compress_resumes_a_run_killed_between_rates(cli, compress_run, tmp_path: Path) -> None:
+    import shutil
+
+    import aekit
+
+    run, images, _ = compress_run
+    killed = tmp_path / "run"
+    shutil.copytree(run, killed)
+    shutil.rmtree(killed / "lambda-0.03")  # killed after the first rate (0.003) finished
+    result = cli("train", "--data", images, "--rate-lambda", "0.03,0.003", *TRAIN_FAST, "--out", killed, "--resume")
+    assert "1 epochs resumed after epoch 2" in result_line(result), result.stdout
+    # the same network as the uninterrupted run: the second rate continued the first one's weights
+    for lam in ("0.03", "0.003"):
+        assert (aekit.load(killed / f"lambda-{lam}").model_sha256_ == aekit.load(run / f"lambda-{lam}").model_sha256_)
+
+
+def test_train_compress_says_when_there_are_too_few_test_images_for_jpeg(cli, images_npy: Path,
+                                                                          tmp_path: Path) -> None:
+    result = cli("train", "--data", images_npy, *TRAIN_FAST, "--out", tmp_path / "few")  # 40 images: 4 test
+    assert result.exit_code == 0, result.output
+    assert "no JPEG baseline: it needs >= 10 test images of 1 or 3 channels" in result.stdout
+    assert "vs JPEG" not in result.stdout and (tmp_path / "few" / "rate_distortion.png").is_file()

@@ -304,6 +304,9 @@ class RatePoint:
         ``bits_per_pixel``; 0 when the baseline was skipped or could not run.
     jpeg_bits_per_pixel, jpeg_psnr, jpeg_ssim : float
         JPEG's measures at that quality, on the same images (NaN without the baseline).
+    beaten_by : int
+        A JPEG quality that needs no more bits for a higher PSNR (the best such), 0 when
+        none does: then JPEG cannot match this point.
     """
 
     rate_lambda: float
@@ -316,12 +319,12 @@ class RatePoint:
     jpeg_bits_per_pixel: float = float("nan")
     jpeg_psnr: float = float("nan")
     jpeg_ssim: float = float("nan")
+    beaten_by: int = 0
 
     @property
     def behind(self) -> bool:
-        """JPEG is at least as good on both counts: no more bits and a higher PSNR."""
-        return (bool(self.jpeg_quality) and self.psnr < self.jpeg_psnr
-                and self.bits_per_pixel >= self.jpeg_bits_per_pixel)
+        """Some JPEG quality needs no more bits for a higher PSNR."""
+        return bool(self.beaten_by)
 
     def to_dict(self) -> dict[str, float | int | str]:
         return asdict(self)
@@ -396,8 +399,10 @@ def rate_distortion(compressors: Mapping[str, ImageCompressor], X: ArrayLike, ou
             q, jpeg_bpp, jpeg_psnr = min(jpeg, key=lambda r: abs(r[1] - bpp))
             if q not in jpeg_decoded:
                 jpeg_decoded[q] = jpeg_mosaics(x, q)[1]
+            better = [r for r in jpeg if r[1] <= bpp and r[2] > point.psnr]
             point = replace(point, jpeg_quality=q, jpeg_bits_per_pixel=jpeg_bpp, jpeg_psnr=jpeg_psnr,
-                            jpeg_ssim=_ssim255(x[:len(jpeg_decoded[q])], jpeg_decoded[q]))
+                            jpeg_ssim=_ssim255(x[:len(jpeg_decoded[q])], jpeg_decoded[q]),
+                            beaten_by=max(better, key=lambda r: r[2])[0] if better else 0)
         points.append(point)
         decoded[where] = dec
     points.sort(key=lambda p: -p.bits_per_pixel)

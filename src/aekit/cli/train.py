@@ -243,8 +243,10 @@ def say_compressor(result: TrainResult, baseline: bool) -> None:
     if baseline and not any(p.jpeg_quality for p in result.rates):
         say("no JPEG baseline: it needs >= 10 test images of 1 or 3 channels")
     behind = [p for p in result.rates if p.behind]
-    say_if_behind(bool(behind), "aekit loses to JPEG at rate_lambda " + ", ".join(f"{p.rate_lambda:g}" for p in behind)
-                  + ": more bits and lower PSNR; most likely fix: train longer (--epochs) on more images.")
+    say_if_behind(bool(behind), "aekit loses to JPEG here: " + "; ".join(
+        f"JPEG q{p.beaten_by} needs no more bits than rate_lambda {p.rate_lambda:g} for a higher PSNR" for p in behind)
+        + " (rate_distortion.png); most likely fix: more training steps (--epochs, a smaller --batch-size such as "
+          "32, more images).")
 
 
 def interrupted(out: Path) -> None:
