@@ -173,17 +173,72 @@ def test_sample_posterior_makes_transform_draw(fitted):
 
 
 # ---------------------------------------------------------------- images
-def test_images_with_nan_or_a_mask_array(images):
+#: The conv path, small: a two-stage U-Net, the network alone (no blend with the table candidates).
+CONV = {"conv_channels": (8, 16), "blend": False, "epochs": 200, "random_state": 0}
+
+
+@pytest.mark.parametrize("params", [CONV, {**FAST, "network": "dense"}], ids=["conv", "dense"])
+def test_images_with_nan_or_a_mask_array(images, params):
     holes = np.random.default_rng(0).random(images.shape) < 0.25
     with_nan = images.copy()
     with_nan[holes] = np.nan
-    imp = AutoencoderImputer(**FAST).fit(with_nan)
+    imp = AutoencoderImputer(**params).fit(with_nan)
     out = imp.transform(with_nan)
     assert out.shape == images.shape and np.isfinite(out).all()
     assert np.array_equal(out[~holes], images[~holes])
     by_mask = imp.transform(images, mask=holes)
     assert np.array_equal(by_mask, out)
-    assert rmse(out[holes], images[holes]) < rmse(np.full(holes.sum(), images.mean()), images[holes])
+    mean_image = np.nanmean(with_nan, axis=0, keepdims=True).repeat(len(images), 0)
+    assert rmse(out[holes], images[holes]) < 0.6 * rmse(mean_image[holes], images[holes])
+
+
+def test_images_default_to_the_conv_network_and_tables_to_the_dense_one(images, fitted):
+    from aekit.models.inpaint import InpaintUNet
+    from aekit.models.masked_mlp import MaskedMLP
+
+    imp = AutoencoderImputer(**{**CONV, "epochs": 1}).fit(images[:, 0], mask=np.zeros(images[:, 0].shape, bool))
+    assert imp.network_ == "conv" and isinstance(imp.module_, InpaintUNet)  # (N, H, W) too
+    assert fitted[0].network_ == "dense" and isinstance(fitted[0].module_, MaskedMLP)
+    dense = AutoencoderImputer(**{**FAST, "epochs": 1, "network": "dense"}).fit(images)
+    assert isinstance(dense.module_, MaskedMLP)
+
+
+def test_conv_fills_a_block_from_its_context_where_the_mean_image_cannot():
+    # Vertical stripes: each image's column c has one random value, so a hidden block is
+    # known from the pixels above and below it, and the mean image knows nothing.
+    r = np.random.default_rng(0)
+    X = np.repeat(r.random((300, 1, 12)), 12, axis=1)  # (N, H, W): X[i, :, c] = v_i[c]
+    holes = np.zeros(X.shape, bool)
+    for i, (top, left) in enumerate(r.integers(2, 7, size=(300, 2))):
+        holes[i, top:top + 4, left:left + 4] = True
+    imp = AutoencoderImputer(**{**CONV, "epochs": 60}).fit(X, mask=holes)
+    out = imp.transform(X, mask=holes)
+    assert np.array_equal(out[~holes], X[~holes])
+    assert rmse(out[holes], X[holes]) < 0.5 * rmse(np.full(holes.sum(), 0.5), X[holes])
+
+
+def test_colour_images_keep_their_channels(images):
+    colour = np.concatenate([images, 1 - images, 0.5 * images], axis=1)  # (N, 3, 8, 8)
+    holes = np.random.default_rng(0).random(colour.shape) < 0.2
+    imp = AutoencoderImputer(**{**CONV, "epochs": 2}).fit(colour, mask=holes)
+    assert imp.spec_.in_channels == 3
+    out = imp.transform(colour, mask=holes)
+    assert out.shape == colour.shape and np.array_equal(out[~holes], colour[~holes])
+
+
+def test_conv_on_a_table_is_refused_with_the_fix():
+    with pytest.raises(InputError, match=r"network='conv' fills images.*Pass network='dense'"):
+        AutoencoderImputer(network="conv", **FAST).fit(with_holes(low_rank())[0])
+
+
+def test_a_saved_conv_imputer_fills_bit_alike(images, tmp_path):
+    holes = np.random.default_rng(0).random(images.shape) < 0.25
+    imp = AutoencoderImputer(**{**CONV, "epochs": 3}).fit(images, mask=holes)
+    imp.save(tmp_path / "imp")
+    config, tensors = load_model(tmp_path / "imp")
+    back = AutoencoderImputer._from_saved(config, tensors)
+    assert back.network_ == "conv" and back.get_params() == imp.get_params()
+    assert np.array_equal(back.transform(images, mask=holes), imp.transform(images, mask=holes))
 
 
 def test_a_mask_of_the_wrong_shape_is_refused(images):
@@ -250,6 +305,8 @@ def test_unknown_categorical_column_names_are_refused():
     ("epochs", 0, r"epochs must be an int >= 1"),
     ("blend", "yes", r"blend must be True or False"),
     ("holdout", 0.7, r"holdout must be a finite number in \(0.0, 0.5\]"),
+    ("network", "unet", r"network must be one of 'auto', 'dense', 'conv'"),
+    ("conv_channels", (), r"conv_channels must be a tuple of ints >= 1"),
 ])
 def test_bad_parameters_are_refused_in_fit(param, value, pattern):
     with pytest.raises(InputError, match=pattern):

@@ -71,7 +71,8 @@ MODEL: dict[str, dict[str, Any]] = {
     },
     "AutoencoderImputer": {
         "missing_values": float("nan"), "categorical_columns": None, "hidden": (128, 128), "activation": "relu",
-        "dropout": 0.0, "linear_skip": True, "scale": "standard", "drop_rate": 0.3, "visible_weight": 1.0,
+        "dropout": 0.0, "linear_skip": True, "network": "auto", "conv_channels": (16, 32, 64),
+        "scale": "standard", "drop_rate": 0.3, "visible_weight": 1.0,
         "n_refine": 0, "blend": True, "holdout": 0.1, "sample_posterior": False, "keep_empty_features": False,
     },
     "AutoencoderClassifier": {

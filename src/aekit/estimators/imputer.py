@@ -23,15 +23,17 @@ from aekit.estimators._gaussian import conditional_mean, fit_gaussian
 from aekit.estimators._params import TRAINING
 from aekit.estimators._training import check_training_params, train_config
 from aekit.io.model_file import save_model
-from aekit.losses.masked import MaskedImputationObjective, fill_values
+from aekit.losses.masked import InpaintObjective, MaskedImputationObjective, fill_values
 from aekit.models.blocks import ACTIVATIONS
+from aekit.models.inpaint import InpaintSpec, InpaintUNet
 from aekit.models.masked_mlp import MaskedMLP, MaskedMLPSpec
 from aekit.models.registry import check_state_shapes
 from aekit.train.callbacks import Callback, ProgressBar
-from aekit.train.device import resolve_device
+from aekit.train.device import memory_format_for, resolve_device
 from aekit.train.loop import fingerprint_of, fit_module
 
 _SCALES = ("standard", "robust", "minmax")
+_NETWORKS = ("auto", "dense", "conv")
 #: Gradient steps ``epochs="auto"`` aims at, whatever the table's size (see the class docstring).
 #: Where a default differs from the shared TRAINING table: lr (3e-3 reached 0.098 on letter where
 #: 1e-3 reached 0.107 in the same 1,500 steps) and epochs ("auto", by steps).
@@ -43,6 +45,9 @@ _BLEND_MAX_COLUMNS = 256
 _BLEND_MIN_ENTRIES = 20
 #: KNN compares every row with every fit row: its candidate is left out above this many rows.
 _KNN_MAX_ROWS = 20_000
+#: Images ``epochs="auto"`` trains the convolutional network on, whatever the data set's size
+#: (see the class docstring for how it was chosen).
+_AUTO_CONV_IMAGES = 100_000
 
 
 def _knn(rows: np.ndarray) -> Any:
@@ -129,6 +134,13 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     linear_skip : bool, default=True
         Add a linear map of ``[x, mask]`` to the network's output (see
         :class:`aekit.models.masked_mlp.MaskedMLP`).
+    network : {"auto", "dense", "conv"}, default="auto"
+        "dense": the masked MLP (``hidden``, ``dropout``, ``linear_skip``). "conv": the
+        convolutional inpainting network (``conv_channels``), for images only (a table is
+        refused). "auto": conv for images without categorical columns, else dense.
+    conv_channels : tuple of int, default=(16, 32, 64)
+        Feature maps per stage of the convolutional network; each stage halves the image's
+        size (see :class:`aekit.models.inpaint.InpaintSpec`).
     scale : {"standard", "robust", "minmax"}, default="standard"
         How numeric columns are scaled, from their observed values: centred on the mean and
         divided by the standard deviation; centred on the median and divided by the
@@ -162,20 +174,23 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     epochs : int or "auto", default="auto"
         "auto" trains for about 1,500 steps of ``batch_size`` rows whatever the table's size
         (at least 20, at most 1,000 epochs): the shared default of 20 epochs is 20 steps on
-        a 178-row table, far too few. Half as many steps cost 0.004 RMSE on letter.
+        a 178-row table, far too few. Half as many steps cost 0.004 RMSE on letter. The
+        convolutional network: about 100,000 images (at most 1,000 epochs; Notes).
     lr : float, default=3e-3
         Adam learning rate; higher than the shared 1e-3 because the step budget is fixed
         (letter: 0.098 at 3e-3, 0.107 at 1e-3).
     batch_size, lr_schedule, weight_decay, validation_fraction, early_stopping, \
-reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
+reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose, compile
         The shared training parameters (:data:`aekit.estimators._params.TRAINING`).
         ``validation_fraction`` holds out rows, scored with the same masked loss.
 
     Attributes
     ----------
-    module_ : MaskedMLP
+    module_ : MaskedMLP or InpaintUNet
         The trained network, ``[x, mask]`` -> values (raw scores on one-hot columns).
-    spec_ : MaskedMLPSpec
+    spec_ : MaskedMLPSpec or InpaintSpec
+    network_ : {"dense", "conv"}
+        The network ``network`` resolved to for the data seen in ``fit``.
     columns_ : list
         Column names (a DataFrame's) or positions.
     kinds_ : list of {"numeric", "categorical"}
@@ -234,14 +249,22 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
     (worse: 150 rows leave 42 held-out entries, too few for per-column weights, so one
     pooled weight is used), 0.1172 → 0.1071.
 
-    Images are scaled as a whole, and half of each training batch hides one square (a
-    quarter to half of the image's side) instead of scattered pixels, so that the network
-    also learns to fill patches (see :mod:`aekit.losses.masked`). On MNIST
-    (``benchmarks/bench_impute.py --mnist``: 10,000 training images with holes, 1,000 test
-    images filled, PSNR over the removed pixels) the dense network stays below
-    ``IterativeImputer(BayesianRidge)``: 16.33 dB against 17.30 with 25% of the pixels
-    missing, 8.53 against 9.47 with a 10×10 block (17.20 and 8.32 before these two changes;
-    100 epochs instead of "auto"'s 38 gave 16.62). A convolutional imputer is the next step.
+    Images (``(N, H, W)`` or ``(N, C, H, W)``) are scaled as a whole and, by default
+    (``network="auto"``), filled by a convolutional network,
+    :class:`aekit.models.inpaint.InpaintUNet`, on ``[image ⊙ mask, mask]``: each training
+    step hides, among the observed pixels, either scattered pixels (5% to 50% of them) or
+    one block (an eighth to a half of the image's side), half the images each, and scores
+    the error on those hidden pixels only (:class:`aekit.losses.masked.InpaintObjective`).
+    ``epochs="auto"`` then trains on about 100,000 images' worth of steps whatever the data
+    set's size (10 epochs of 10,000 images, about 5 minutes on one CPU thread for 28×28).
+    Chosen once on MNIST *training* images (fit on the first 10,000 with holes, PSNR over
+    the removed pixels of images 50,000-50,999, never the test images): with 25% of the
+    pixels missing 22.87 dB after 100,000 images (23.00 after 140,000), with a 10×10 block
+    10.94 dB (11.17); the width (16, 32, 64) is the cheapest tried (32, 64, 64 cost three
+    times as much per step) and lr stays the imputer's 3e-3. ``network="dense"`` keeps the
+    masked MLP on images (half of its training rows hide one square, see
+    :mod:`aekit.losses.masked`); it stayed below ``IterativeImputer(BayesianRidge)`` on
+    MNIST (BENCHMARKS.md). ``n_refine`` applies to the dense network only.
 
     Multiple imputation uses noise draws: the best-guess fill plus Gaussian noise with each
     numeric column's residual spread (measured after ``fit`` on observed entries hidden from
@@ -251,7 +274,13 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
     where a variational variant would trade fill accuracy for its prior.
 
     Images: pass ``(N, H, W)`` or ``(N, C, H, W)`` arrays with NaN for missing pixels, or a
-    boolean ``mask`` (True = missing) of the same shape; each image is one row of pixels.
+    boolean ``mask`` (True = missing) of the same shape.
+
+    What :meth:`save` stores: the network's weights, the scaling, and for the blend the
+    Gaussian's mean and covariance and, for the KNN candidate, the scaled numeric fit rows
+    themselves (up to 20,000 rows: above that KNN is left out), so a saved imputer holds a
+    scaled copy of up to 20,000 rows of its training data. Do not share the folder where
+    the training rows are private.
 
     References
     ----------
@@ -271,7 +300,8 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
 
     def __init__(self, *, missing_values: Any = np.nan, categorical_columns: Sequence[Any] | None = None,
                  hidden: Sequence[int] = (128, 128), activation: str = "relu", dropout: float = 0.0,
-                 linear_skip: bool = True,
+                 linear_skip: bool = True, network: str = "auto",
+                 conv_channels: Sequence[int] = (16, 32, 64),
                  scale: str = "standard", drop_rate: float = 0.3, visible_weight: float = 1.0,
                  n_refine: int = 0, blend: bool = True, holdout: float = 0.1,
                  sample_posterior: bool = False, keep_empty_features: bool = False,
@@ -283,13 +313,15 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
                  reduce_lr_patience: int | None = TRAINING["reduce_lr_patience"],
                  clip_grad_norm: float | None = TRAINING["clip_grad_norm"], shuffle: bool = TRAINING["shuffle"],
                  device: str = TRAINING["device"], random_state: int | None = TRAINING["random_state"],
-                 verbose: bool = TRAINING["verbose"]) -> None:
+                 verbose: bool = TRAINING["verbose"], compile: bool = TRAINING["compile"]) -> None:
         self.missing_values = missing_values
         self.categorical_columns = categorical_columns
         self.hidden = hidden
         self.activation = activation
         self.dropout = dropout
         self.linear_skip = linear_skip
+        self.network = network
+        self.conv_channels = conv_channels
         self.scale = scale
         self.drop_rate = drop_rate
         self.visible_weight = visible_weight
@@ -308,16 +340,19 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         self.reduce_lr_patience = reduce_lr_patience
         self.clip_grad_norm = clip_grad_norm
         self.shuffle = shuffle
+        self.compile = compile
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        widths = self.hidden
-        if not isinstance(widths, (tuple, list)) or not all(
-                isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in widths):
-            raise InputError(f"hidden must be a tuple of ints >= 1 (e.g. (256, 256)), got {self.hidden!r}.")
+        for name, widths, example in (("hidden", self.hidden, "(256, 256)"),
+                                      ("conv_channels", self.conv_channels, "(16, 32, 64)")):
+            if not isinstance(widths, (tuple, list)) or (name == "conv_channels" and not widths) or not all(
+                    isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in widths):
+                raise InputError(f"{name} must be a tuple of ints >= 1 (e.g. {example}), got {widths!r}.")
+        check_choice("network", self.network, _NETWORKS)
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
         check_float("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False)
         check_choice("scale", self.scale, _SCALES)
@@ -526,6 +561,7 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
                                  "categories to fill with. Drop it, or fit on rows where it is observed.")
             self.categories_[c] = cats
         self._set_groups()
+        self.network_ = self._resolve_network()
         num = self._numeric_values(values, missing)
         if len(self.input_shape_) >= 2 and np.isfinite(num).any():
             # Images: every pixel is in the same unit. Scaling each by its own spread would
@@ -537,6 +573,11 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
             self.center_, self.scale_ = self._fit_scaling(num)
         with np.errstate(all="ignore"):  # all-NaN columns (kept empty) give NaN bounds, unused
             self.data_min_, self.data_max_ = np.nanmin(num, axis=0, initial=np.inf), np.nanmax(num, axis=0, initial=-np.inf)
+        if self.network_ == "conv" and np.isfinite(num).any():
+            # A convolution fills every position alike: the range of all observed pixels,
+            # not each position's own (a pixel never inked in fit may be inked in a new image).
+            self.data_min_ = np.full(num.shape[1], np.nanmin(num))
+            self.data_max_ = np.full(num.shape[1], np.nanmax(num))
         x, m = self._encode(values, missing)
         # Self-validation: hide a share of the observed numeric entries from both candidates
         # (the network and the Gaussian), to weigh them per column on entries neither saw.
@@ -544,12 +585,10 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         m_fit = m if held is None else m * ~held
         x_fit = x * m_fit
 
-        self.spec_ = MaskedMLPSpec(n_features=self.n_model_features_, hidden=tuple(int(w) for w in self.hidden),
-                                   activation=self.activation, dropout=float(self.dropout),
-                                   linear_skip=bool(self.linear_skip))
+        self.spec_ = self._make_spec()
         with seeded(self.random_state):
-            self.module_ = MaskedMLP(self.spec_)
-        data = np.concatenate([x_fit, m_fit], axis=1)
+            self.module_ = self._build(self.spec_)
+        data = self._network_input(x_fit, m_fit)
         val = None
         if self.validation_fraction:
             order = np.random.default_rng(self.random_state).permutation(len(data))
@@ -558,7 +597,7 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
                 raise InputError(f"validation_fraction={self.validation_fraction} leaves no training rows "
                                  f"out of {len(data)}; lower it or pass more rows.")
             val, data = data[order[:n_val]], data[order[n_val:]]
-        epochs = self._epochs(len(data))
+        epochs = self._epochs(len(data), conv=self.network_ == "conv")
         config = train_config(SimpleNamespace(**{**self.get_params(), "epochs": epochs}))
         callbacks = [*([ProgressBar()] if self.verbose else []), *callbacks]
         self.history_ = fit_module(self.module_, data, self._objective(), config, val=val, callbacks=callbacks,
@@ -566,6 +605,40 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         self.module_.cpu().eval()
         self._fit_blend(x, m, m_fit, held)
         return self
+
+    def _resolve_network(self) -> str:
+        """"dense" or "conv" for this input (``network``, with "auto": conv for numeric images)."""
+        images = len(self.input_shape_) >= 2 and not self._categorical_idx
+        if self.network == "conv" and not images:
+            what = "categorical columns" if self._categorical_idx else f"a table (shape (N, {self.n_features_in_}))"
+            raise InputError(f"network='conv' fills images, (N, H, W) or (N, C, H, W) arrays, but X is {what}. "
+                             "Pass network='dense' (or 'auto'), or reshape X to images.")
+        return "conv" if self.network == "conv" or (self.network == "auto" and images) else "dense"
+
+    def _make_spec(self) -> MaskedMLPSpec | InpaintSpec:
+        if self.network_ == "conv":
+            c = 1 if len(self.input_shape_) == 2 else int(self.input_shape_[0])
+            return InpaintSpec(in_channels=c, channels=tuple(int(w) for w in self.conv_channels),
+                               activation=self.activation)
+        return MaskedMLPSpec(n_features=self.n_model_features_, hidden=tuple(int(w) for w in self.hidden),
+                             activation=self.activation, dropout=float(self.dropout),
+                             linear_skip=bool(self.linear_skip))
+
+    @staticmethod
+    def _build(spec: MaskedMLPSpec | InpaintSpec) -> torch.nn.Module:
+        return InpaintUNet(spec) if isinstance(spec, InpaintSpec) else MaskedMLP(spec)
+
+    def _image_shape(self) -> tuple[int, int, int]:
+        """``(C, H, W)`` of the fitted images."""
+        return (1, *self.input_shape_) if len(self.input_shape_) == 2 else tuple(self.input_shape_)  # type: ignore[return-value]
+
+    def _network_input(self, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """The network's input from rows ``x`` (missing = 0) and ``m``: ``(N, 2·D)`` for the
+        dense network, ``(N, 2·C, H, W)`` for the convolutional one."""
+        if self.network_ == "conv":
+            shape = (len(x), *self._image_shape())
+            return np.concatenate([x.reshape(shape), m.reshape(shape)], axis=1)
+        return np.concatenate([x, m], axis=1)
 
     def _holdout_entries(self, m: np.ndarray) -> np.ndarray | None:
         """``(N, D)`` bool, True = an observed numeric entry held out of training to set the
@@ -627,9 +700,11 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         if use_knn:
             self.knn_data_ = np.where(m[:, :k] > 0, x_num, np.nan)
 
-    def _epochs(self, n_rows: int) -> int:
+    def _epochs(self, n_rows: int, conv: bool = False) -> int:
         if self.epochs != "auto":
             return int(self.epochs)
+        if conv:
+            return int(min(_AUTO_MAX_EPOCHS, max(1, math.ceil(_AUTO_CONV_IMAGES / n_rows))))
         batches = max(1, math.ceil(n_rows / int(self.batch_size)))
         return int(min(_AUTO_MAX_EPOCHS, max(TRAINING["epochs"], math.ceil(_AUTO_STEPS / batches))))
 
@@ -670,7 +745,9 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         spread = np.where(spread > 1e-12, spread, 1.0)  # constant columns stay put
         return center.astype(np.float64), spread.astype(np.float64)
 
-    def _objective(self) -> MaskedImputationObjective:
+    def _objective(self) -> MaskedImputationObjective | InpaintObjective:
+        if self.network_ == "conv":
+            return InpaintObjective()
         # The second look is trained only when transform will refine.
         return MaskedImputationObjective(column_of=self._column_of, numeric=self._numeric_mask, groups=self.groups_,
                                          drop_rate=float(self.drop_rate), visible_weight=float(self.visible_weight),
@@ -701,6 +778,14 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         net = self.module_.to(dev).eval()
         numeric = self._numeric_mask.to(dev)
         outs = []
+        if self.network_ == "conv":  # n_refine is the dense network's
+            # the layout training used (NHWC on CPU/CUDA), so a loaded imputer fills bit-alike
+            net = net.to(memory_format=memory_format_for(net, dev))  # type: ignore[call-overload]
+            for start in range(0, len(x), 512):
+                xm = self._network_input(x[start:start + 512], m[start:start + 512])
+                outs.append(net(torch.from_numpy(xm).to(dev)).float().cpu().numpy().reshape(len(xm), -1))
+            self.module_.cpu()
+            return np.concatenate(outs) if outs else np.zeros((0, x.shape[1]), np.float32)
         for start in range(0, len(x), batch_size):
             xb = torch.from_numpy(x[start:start + batch_size]).to(dev)
             mb = torch.from_numpy(m[start:start + batch_size]).to(dev)
@@ -859,12 +944,13 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
         """Write ``folder/model.safetensors`` and ``folder/config.json``; return the config path."""
         check_is_fitted(self)
         params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
+        spec = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self.spec_).items()}
         if self._is_nan_marker():
             params["missing_values"] = None if self.missing_values is None else "nan"
         config = {
             "estimator": type(self).__name__,
             "params": params,
-            "model": {"kind": "masked_mlp", "spec": {**asdict(self.spec_), "hidden": list(self.spec_.hidden)}},
+            "model": {"kind": "inpaint_unet" if self.network_ == "conv" else "masked_mlp", "spec": spec},
             "fitted": {"columns": [_json_value(c) for c in self.columns_], "kinds": self.kinds_,
                        "categories": [[_json_value(c), cats] for c, cats in self.categories_.items()],
                        "empty_columns": [_json_value(c) for c in self.empty_columns_],
@@ -893,8 +979,8 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
             params: dict[str, Any] = dict(config["params"])
             if params.get("missing_values") == "nan":
                 params["missing_values"] = np.nan
-            kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) and k == "hidden" else v
-                                      for k, v in params.items()}
+            kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) and k in ("hidden", "conv_channels")
+                                      else v for k, v in params.items()}
             est = cls(**kwargs)
             fitted, model = config["fitted"], config["model"]
             est.columns_ = list(fitted["columns"])
@@ -909,10 +995,17 @@ reduce_lr_patience, clip_grad_norm, shuffle, device, random_state, verbose
             est._set_layout()
             est._set_groups()
             spec = dict(model["spec"])
-            est.spec_ = MaskedMLPSpec(**{**spec, "hidden": tuple(spec["hidden"])})
+            if model["kind"] == "inpaint_unet":
+                est.network_ = "conv"
+                est.spec_ = InpaintSpec(**{**spec, "channels": tuple(spec["channels"])})
+            elif model["kind"] == "masked_mlp":
+                est.network_ = "dense"
+                est.spec_ = MaskedMLPSpec(**{**spec, "hidden": tuple(spec["hidden"])})
+            else:
+                raise ValueError(f"unknown network kind {model['kind']!r}")
             state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
-            check_state_shapes(lambda: MaskedMLP(est.spec_), state, what="the saved AutoencoderImputer")
-            est.module_ = MaskedMLP(est.spec_)
+            check_state_shapes(lambda: est._build(est.spec_), state, what="the saved AutoencoderImputer")
+            est.module_ = est._build(est.spec_)
             est.module_.load_state_dict(state)
             est.module_.eval()
             est.center_ = tensors["center"].numpy().astype(np.float64)

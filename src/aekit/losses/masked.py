@@ -133,3 +133,52 @@ def fill_values(out: Tensor, numeric: Tensor, groups: tuple[tuple[int, int], ...
     for start, stop in groups:
         vals[:, start:stop] = torch.softmax(out[:, start:stop], dim=1)
     return vals
+
+
+def random_holes(n: int, shape: tuple[int, int, int], *, scattered: tuple[float, float] = (0.05, 0.5),
+                 device: torch.device | None = None) -> Tensor:
+    """``(n, C, H, W)`` bool, True = hidden: per image either scattered pixels or one block.
+
+    Half the images (at random) lose each pixel with a probability drawn uniformly from
+    ``scattered``; the other half lose one square whose side is uniform between an eighth
+    and a half of the shorter side, at a uniform position. A hole covers every channel of
+    its pixel. Drawn from torch's global generator (seeded by the training loop).
+    """
+    c, h, w = shape
+    short = min(h, w)
+    rate = torch.empty(n, 1, 1, 1, device=device).uniform_(*scattered)
+    pixels = torch.rand(n, 1, h, w, device=device) < rate
+    side = torch.randint(max(1, short // 8), max(1, short // 2) + 1, (n, 1, 1), device=device)
+    top = (torch.rand(n, 1, 1, device=device) * (h - side + 1)).long()
+    left = (torch.rand(n, 1, 1, device=device) * (w - side + 1)).long()
+    rows = torch.arange(h, device=device).view(1, h, 1)
+    cols = torch.arange(w, device=device).view(1, 1, w)
+    block = ((rows >= top) & (rows < top + side) & (cols >= left) & (cols < left + side)).unsqueeze(1)
+    use_block = (torch.rand(n, 1, 1, 1, device=device) < 0.5)
+    return torch.where(use_block, block, pixels).expand(n, c, h, w)
+
+
+@dataclass(frozen=True)
+class InpaintObjective:
+    """Inpainting loss for a network on ``[image ⊙ mask, mask]`` (channels ``2·C``).
+
+    The batch is ``(B, 2·C, H, W)``: the scaled images with missing pixels at 0, then their
+    observed mask (1 = observed). Each step hides :func:`random_holes` (scattered pixels or
+    a block) among the observed pixels and scores the squared error on the hidden observed
+    pixels only: the training images may have holes of their own, and their truth is unknown.
+
+    Returns (on call):
+        ``{"loss", "hidden"}``: the mean squared error over the hidden pixels (both the same).
+    """
+
+    scattered: tuple[float, float] = (0.05, 0.5)
+
+    def __call__(self, module: nn.Module, x: Tensor) -> dict[str, Tensor]:
+        c = x.shape[1] // 2
+        x, m = x[:, :c], x[:, c:]  # (B, 2C, H, W) -> values (B, C, H, W), mask (B, C, H, W)
+        holes = random_holes(x.shape[0], (c, x.shape[2], x.shape[3]), scattered=self.scattered, device=x.device)
+        m_in = m * (~holes).to(x.dtype)
+        hidden = m - m_in
+        out = module(torch.cat([x * m_in, m_in], dim=1))
+        err = ((out - x).square() * hidden).sum() / hidden.sum().clamp_min(1.0)
+        return {"loss": err, "hidden": err.detach()}
