@@ -15,10 +15,12 @@ Contenders, all on the same windows of ``w`` steps, stride 1 (``w`` = aekit's de
 series given without a window, :func:`aekit.apps.detect.default_window`, chosen before this
 run; no per-series setting):
 
-- aekit: ``AnomalyDetector(window=w, random_state=seed)``, as ``aekit detect`` fits it.
+- aekit: ``AnomalyDetector(window=w, random_state=seed)``, as ``aekit detect`` fits it (its
+  series defaults chosen on generated series, ``bench_detect_series_choice.py``, not here).
 - rolling z-score: ``|x_t - mean| / std`` over the ``w`` steps before ``t`` (max over channels).
 - IForest: scikit-learn defaults on the flattened windows, window scores mapped to steps as
-  aekit maps its own (the mean over the windows covering a step).
+  aekit's default maps its own (``AnomalyDetector().reduce``: the max, or mean, over the
+  windows covering a step).
 
 Target (issue #9): aekit's mean PR-AUC above both.
 
@@ -54,6 +56,8 @@ from aekit.metrics.anomaly import window_to_timestep
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "nab"
 METHODS = ("aekit", "rolling z", "IForest")
+REDUCE = AnomalyDetector().reduce  # how aekit's default turns window scores into step scores
+KNN_WEIGHT = AnomalyDetector().knn_weight
 
 
 def _log(msg: str) -> None:
@@ -70,11 +74,12 @@ def rolling_z(x: np.ndarray, w: int) -> np.ndarray:
     return z.fillna(0.0).to_numpy().max(axis=1)
 
 
-def iforest_windows(x: np.ndarray, w: int, seed: int) -> np.ndarray:
+def iforest_windows(x: np.ndarray, w: int, seed: int, reduce: str = REDUCE) -> np.ndarray:
+    """IForest's window scores, mapped to steps as aekit's default maps its own (``reduce``)."""
     win = sliding_windows(x, w, 1)
     flat = win.reshape(len(win), -1)
     s = -IsolationForest(random_state=seed).fit(flat).score_samples(flat)
-    return window_to_timestep(s, len(x), w, 1)
+    return window_to_timestep(s, len(x), w, 1, reduce="max" if reduce == "max" else "mean")
 
 
 def aekit_scores(x: np.ndarray, w: int, seed: int) -> np.ndarray:
@@ -169,9 +174,12 @@ def report(results: dict[str, dict[str, Any]], info: dict[str, Any], seeds: list
         "without labels, at every step; a step inside a labelled window (NAB `combined_windows.json`) is "
         f"positive. All three on the same windows: w = {DEFAULT_WINDOW} steps (aekit's default for a series "
         "given without a window, a tenth of a shorter series; set before this run, the same for every series), "
-        "stride 1. aekit: `AnomalyDetector(window=w)` (8 small autoencoders on the robust-scaled windows, window "
-        "scores averaged over the windows covering a step); rolling z-score: `|x_t - mean| / std` of the w steps "
-        "before t; IForest: scikit-learn defaults on the flattened windows, mapped to steps the same way as aekit. "
+        "stride 1. aekit: `AnomalyDetector(window=w)` (8 small autoencoders on the robust-scaled windows, mixed "
+        f"half and half with the window's k-NN distance (`knn_weight={KNN_WEIGHT!r}`), each step the {REDUCE} of the "
+        "scores of the windows covering it; these series defaults were chosen on generated series, "
+        "`bench_detect_series_choice.py`, not on NAB); rolling z-score: `|x_t - mean| / std` of the w steps "
+        f"before t; IForest: scikit-learn defaults on the flattened windows, mapped to steps the same way as aekit "
+        f"({REDUCE}). "
         f"Seeds {', '.join(map(str, seeds))} for aekit and IForest (mean). ROC-AUC and PR-AUC (average precision) "
         f"per series; means over the {len(scored)} series with a labelled window. Event recall: a labelled window "
         f"is found when one of its steps scores above the {1 - far:.0%} quantile of that series' normal-step "

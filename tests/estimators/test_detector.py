@@ -321,10 +321,42 @@ def test_the_knn_half_mixes_distance_into_the_ensemble_on_tables(table):
     assert roc_auc_score(y, only.decision_scores_) > 0.95
 
 
-def test_series_windows_keep_the_ensemble_alone_unless_asked():
+def test_series_windows_mix_in_the_knn_half_and_take_the_max_by_default():
     series = np.sin(np.arange(200) / 5.0)[:, None].astype(np.float32)
-    assert AnomalyDetector(window=10, **FAST).fit(series).knn_weight_ == 0.0
-    assert AnomalyDetector(window=10, knn_weight=0.5, **FAST).fit(series).knn_weight_ == 0.5
+    det = AnomalyDetector(window=10, **FAST).fit(series)
+    assert det.knn_weight_ == 0.5 and det.reduce == "max"
+    assert AnomalyDetector(window=10, knn_weight=0.0, **FAST).fit(series).knn_weight_ == 0.0
+    # a step's score is the max over the windows covering it
+    mean = AnomalyDetector(window=10, reduce="mean", **FAST).fit(series)
+    assert (det.decision_scores_ >= mean.decision_scores_ - 1e-9).all()
+
+
+def test_the_series_default_separates_a_planted_anomaly():
+    """A flat stretch in a noisy cycle (no value out of range, so only the shape betrays it)."""
+    rng = np.random.default_rng(1)
+    t = np.arange(1200)
+    s = np.sin(2 * np.pi * t / 100) + 0.1 * rng.normal(size=len(t))
+    s[800:860] = s[800] + 0.1 * rng.normal(size=60)
+    det = AnomalyDetector(window=20, random_state=0).fit(s.astype(np.float32))  # the defaults
+    scores = det.decision_scores_
+    # the max over covering windows lifts every step of a window that touches the stretch
+    near = np.zeros(len(t), dtype=int)
+    near[800 - 19:860 + 19] = 1
+    assert roc_auc_score(near, scores) > 0.9
+    top = np.argsort(scores)[-60:]  # as many steps as the stretch has
+    assert ((top >= 800 - 19) & (top < 860 + 19)).all()
+    assert any(e.start < 860 and e.end >= 800 for e in det.events(s.astype(np.float32)))
+
+
+def test_a_contamination_below_one_window_still_flags_the_top_steps():
+    """With the max over windows every step of the worst window ties at the top score; a
+    quantile inside that tie must flag the tie, not nothing."""
+    s = _series()
+    det = AnomalyDetector(window=20, contamination=0.01, **FAST).fit(s)  # 6 of 600 steps < one window
+    top = det.decision_scores_.max()
+    assert (det.decision_scores_ == top).sum() > 6
+    assert det.labels_[det.decision_scores_ == top].all()
+    assert any(e.start <= 405 <= e.end for e in det.events(s))
 
 
 @pytest.mark.parametrize("value", [-0.1, 1.5, "half"])

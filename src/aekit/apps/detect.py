@@ -132,8 +132,10 @@ def _as_detector(model: Any, *, contamination: float, window: int | None, stride
                      f"{type(model).__name__}. Load a saved one with aekit.load(path).")
 
 
-def _baseline(X: np.ndarray, window: int | None, stride: int, random_state: int | None) -> tuple[np.ndarray, float]:
-    """Isolation Forest scores (higher = more anomalous) on the same samples or windows."""
+def _baseline(X: np.ndarray, window: int | None, stride: int, random_state: int | None,
+              reduce: str = "max") -> tuple[np.ndarray, float]:
+    """Isolation Forest scores (higher = more anomalous) on the same samples or windows (window
+    scores mapped to steps by ``reduce``, as the detector maps its own)."""
     t0 = time.perf_counter()
     if window is None:
         flat = X.reshape(len(X), -1)
@@ -141,7 +143,8 @@ def _baseline(X: np.ndarray, window: int | None, stride: int, random_state: int 
     windows = sliding_windows(X, window, stride)
     flat = windows.reshape(len(windows), -1)
     s = -IsolationForest(random_state=random_state).fit(flat).score_samples(flat)
-    return window_to_timestep(s, len(X), window, stride), time.perf_counter() - t0
+    return (window_to_timestep(s, len(X), window, stride, reduce="mean" if reduce == "mean" else "max"),
+            time.perf_counter() - t0)
 
 
 def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None = None, contamination: float = 0.1,
@@ -251,7 +254,7 @@ def detect(data: ArrayLike | Dataset, *, model: Any = None, y: ArrayLike | None 
         metrics.update(roc_auc=roc_auc(yv, scores), pr_auc=pr_auc(yv, scores))
         if baseline:
             raw = as_series(data) if series_mode else np.asarray(data, dtype=np.float32)
-            base, base_s = _baseline(raw, det.window, int(det.stride), random_state)
+            base, base_s = _baseline(raw, det.window, int(det.stride), random_state, det.reduce)
             base_roc, base_pr = roc_auc(yv, base), pr_auc(yv, base)
     files: dict[str, Path] = {}
     if out is not None:
