@@ -91,3 +91,27 @@ def test_impute_checks_every_flag_before_training(cli, holes, tmp_path: Path, no
     assert "truth has shape (59, 5)" in one_line_error(
         cli("impute", "--data", data, *TINY, "--truth", tmp_path / "short.csv"))
     assert "RUN" in one_line_error(cli("impute", tmp_path, "--data", data, "--epochs", "3"))
+
+
+def test_impute_images_from_npy_with_either_network(cli, tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    images = rng.random((40, 8, 8))
+    holes = images.copy()
+    holes[rng.random(images.shape) < 0.2] = np.nan
+    np.save(tmp_path / "holes.npy", holes)
+    for network in ("conv", "dense"):
+        line = result_line(cli("--quiet", "impute", "--data", tmp_path / "holes.npy", "--network", network,
+                               "--epochs", "2", "--out", tmp_path / f"{network}.npy", "--save-model",
+                               tmp_path / network))
+        assert line.startswith(f"{int(np.isnan(holes).sum())} missing entries filled in 40 rows"), line
+        filled = np.load(tmp_path / f"{network}.npy")
+        assert filled.shape == images.shape and np.array_equal(filled[~np.isnan(holes)], images[~np.isnan(holes)])
+        assert aekit.load(tmp_path / network).network_ == network
+
+
+def test_impute_refuses_network_with_a_fitted_run(cli, holes, tmp_path: Path) -> None:
+    data, _ = holes
+    cli("--quiet", "impute", "--data", data, *TINY, "--out", tmp_path / "f.csv", "--save-model", tmp_path / "imp")
+    err = one_line_error(cli("impute", tmp_path / "imp", "--data", data, "--network", "dense",
+                             "--out", tmp_path / "g.csv"))
+    assert "--network shape an imputer fitted here" in err

@@ -3,6 +3,7 @@ known (the work: :func:`aekit.apps.impute.impute`)."""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -10,6 +11,12 @@ import typer
 
 from aekit.cli._console import note, parse_widths, say
 from aekit.cli._verdict import say_if_behind
+
+
+class Network(str, Enum):
+    auto = "auto"
+    dense = "dense"
+    conv = "conv"
 
 
 def impute(
@@ -38,10 +45,13 @@ def impute(
                                                   help="Training passes of the imputer fitted here.")] = None,
     hidden: Annotated[Optional[str], typer.Option(callback=parse_widths("--hidden"), show_default="the imputer's",
                                                   help="Hidden widths of the imputer fitted here.")] = None,
+    network: Annotated[Optional[Network], typer.Option(
+        show_default="auto: conv for images (.npy of shape (N, H, W) or (N, C, H, W)), dense for tables",
+        help="The imputer's network: dense (masked MLP) or conv (inpainting U-Net, images only).")] = None,
     random_state: Annotated[int, typer.Option("--random-state", "--seed", min=0,
                                               help="Seeds the imputer and the baseline.")] = 0,
 ) -> None:
-    """Fill the missing values of a table with a denoising autoencoder.
+    """Fill the missing values of a table (or of images, from .npy) with a denoising autoencoder.
 
     Writes the filled table (same columns and order; numeric and categorical columns) and a
     PNG of missing rates and distributions before and after. With **--truth** the line
@@ -54,6 +64,7 @@ def impute(
         aekit impute --data holes.csv --truth complete.csv --out filled.csv
         aekit impute --data train.parquet --out filled.parquet --save-model runs/imputer
         aekit impute runs/imputer --data tomorrow.csv --out tomorrow-filled.csv
+        aekit impute --data digits-with-holes.npy --out digits-filled.npy
     """
     from aekit.apps.impute import check_figure, check_out, read_data
     from aekit.apps.impute import impute as impute_table
@@ -66,14 +77,17 @@ def impute(
     figure = check_figure(figure if figure is not None else out.with_suffix(".png"))
     if save_model is not None and save_model.exists() and not save_model.is_dir():
         raise InputError(f"--save-model {save_model} is a file; pass a folder for the imputer's files.")
-    if run is not None and (epochs is not None or hidden is not None):
-        given = " and ".join(f for f, v in (("--epochs", epochs), ("--hidden", hidden)) if v is not None)
+    if run is not None and (epochs is not None or hidden is not None or network is not None):
+        given = " and ".join(f for f, v in (("--epochs", epochs), ("--hidden", hidden), ("--network", network))
+                             if v is not None)
         raise InputError(f"{given} shape an imputer fitted here, but RUN ({run}) is already fitted and is used as "
                          "it is. Drop RUN to fit a new imputer, or drop " + given + ".")
     if run is not None:
         imputer = load(run)
     else:
-        options: dict[str, Any] = {k: v for k, v in (("epochs", epochs), ("hidden", hidden)) if v is not None}
+        options: dict[str, Any] = {k: v for k, v in (("epochs", epochs), ("hidden", hidden),
+                                                     ("network", None if network is None else network.value))
+                                   if v is not None}
         imputer = AutoencoderImputer(random_state=random_state, **options)
     result = impute_table(str(data), imputer, truth=None if truth is None else read_data(truth), out=out,
                           figure=figure, baseline=baseline,
