@@ -243,10 +243,10 @@ def say_compressor(result: TrainResult, baseline: bool) -> None:
     if baseline and not any(p.jpeg_quality for p in result.rates):
         say("no JPEG baseline: it needs >= 10 test images of 1 or 3 channels")
     behind = [p for p in result.rates if p.behind]
+    smaller = ", a smaller --batch-size such as 32" if int(result.estimator.batch_size) > 32 else ""
     say_if_behind(bool(behind), "aekit loses to JPEG here: " + "; ".join(
         f"JPEG q{p.beaten_by} needs no more bits than rate_lambda {p.rate_lambda:g} for a higher PSNR" for p in behind)
-        + " (rate_distortion.png); most likely fix: more training steps (--epochs, a smaller --batch-size such as "
-          "32, more images).")
+        + f" (rate_distortion.png); most likely fix: more training steps (--epochs{smaller}, more images).")
 
 
 def interrupted(out: Path) -> None:
