@@ -226,6 +226,12 @@ def test_colour_images_keep_their_channels(images):
     assert out.shape == colour.shape and np.array_equal(out[~holes], colour[~holes])
 
 
+def test_images_of_another_size_at_transform_are_refused(images):
+    imp = AutoencoderImputer(**{**CONV, "epochs": 1}).fit(images, mask=np.zeros(images.shape, bool))
+    with pytest.raises(InputError, match=r"sample shape \(1, 6, 6\).*fitted on 64 \(shape \(1, 8, 8\)\)"):
+        imp.transform(images[:, :, :6, :6])
+
+
 def test_conv_on_a_table_is_refused_with_the_fix():
     with pytest.raises(InputError, match=r"network='conv' fills images.*Pass network='dense'"):
         AutoencoderImputer(network="conv", **FAST).fit(with_holes(low_rank())[0])
