@@ -191,3 +191,24 @@ def test_params_are_stored_verbatim_and_clone() -> None:
     est = ImageCompressor(0.05, latent_channels=7, epochs=3)
     assert clone(est).get_params() == est.get_params()
     assert est.get_params()["rate_lambda"] == 0.05
+
+
+def test_fit_takes_validation_data_and_resumes_from_its_checkpoint(X: np.ndarray, tmp_path: Path) -> None:
+    full = ImageCompressor(0.01, random_state=0, **{**TINY, "epochs": 3}).fit(X, validation_data=X[:16])
+    assert all("val_loss" in record for record in full.history_)
+    # killed after 2 of 3 epochs: the resumed fit trains the third and ends where the uninterrupted one did
+    ImageCompressor(0.01, random_state=0, **TINY).fit(X, validation_data=X[:16], checkpoint_dir=tmp_path)
+    seen: list[int] = []
+
+    class Starts:
+        def on_train_begin(self, *, epochs: int, start_epoch: int, batches: int) -> None:
+            seen.append(start_epoch)
+
+    resumed = ImageCompressor(0.01, random_state=0, **{**TINY, "epochs": 3}).fit(
+        X, validation_data=X[:16], checkpoint_dir=tmp_path, resume=True, callbacks=[Starts()])
+    assert seen == [2] and len(resumed.history_) == 3
+    # exactly: the restored Adam moments take the channels_last layout of the conv weights
+    assert [r["loss"] for r in resumed.history_] == [r["loss"] for r in full.history_]
+    assert resumed.model_sha256_ == full.model_sha256_
+    with pytest.raises(InputError, match="validation_data has 3 channel"):
+        ImageCompressor(0.01, **TINY).fit(X, validation_data=np.zeros((4, 3, 12, 12), np.uint8))

@@ -279,6 +279,7 @@ def _restore(run: _Run, ckpt_dir: Path) -> None:
             "so it cannot be resumed. Use the same settings, another output folder, or drop --resume.")
     run.module.load_state_dict(ckpt["model"])
     run.optimizer.load_state_dict(ckpt["optimizer"])
+    _match_layouts(run.optimizer)
     if run.scheduler is not None and meta.get("scheduler"):
         run.scheduler.load_state_dict(meta["scheduler"])
     _restore_rng(ckpt["rng"], run.gen, run.device)
@@ -287,6 +288,20 @@ def _restore(run: _Run, ckpt_dir: Path) -> None:
     run.best_state = ckpt["best"]
     run.start_epoch = int(meta["epoch"])
     run.last_finite = run.history[-1]["loss"] if run.history else None
+
+
+def _match_layouts(optimizer: torch.optim.Optimizer) -> None:
+    """Give each restored moment tensor its parameter's memory layout.
+
+    A checkpoint stores them contiguous; next to a channels_last conv weight, fused Adam
+    then paired moments and weights element by element in memory, not by index: a resumed
+    conv run drifted from the uninterrupted one (elementwise maths cannot differ by layout
+    alone; with the layouts matched the two agree exactly).
+    """
+    for param, state in optimizer.state.items():
+        for key, value in state.items():
+            if isinstance(value, Tensor) and value.shape == param.shape and value.stride() != param.stride():
+                state[key] = torch.empty_like(param).copy_(value)
 
 
 def _run_epoch(run: _Run, epoch: int, callbacks: Sequence[Callback]) -> tuple[dict[str, Tensor | float], int]:
