@@ -187,8 +187,9 @@ TYPED = {"latent_dim": "3", "epochs": "2", "batch_size": "8", "lr": "0.01", "lr_
          "noise_level": "0.2", "sparsity": "kl", "sparsity_weight": "0.1", "sparsity_target": "0.1",
          "sparsity_decay": "0.9", "contractive": "0.1", "center_inputs": None, "pretrain_epochs": "1", "beta": "2",
          "likelihood": "gaussian", "kl_warmup": "1", "binarize": None, "cell": "gru", "hidden_size": "4",
-         "num_layers": "2", "window": "5", "stride": "2", "rate_lambda": "0.02", "latent_channels": "4"}
-FLAGS = {"center_inputs": "--no-center-inputs", "binarize": "--binarize"}
+         "num_layers": "2", "window": "5", "stride": "2", "rate_lambda": "0.02", "latent_channels": "4",
+         "compile": None}
+FLAGS = {"center_inputs": "--no-center-inputs", "binarize": "--binarize", "compile": "--compile"}
 
 
 @pytest.mark.parametrize("model", list(MODELS))
@@ -212,7 +213,7 @@ def test_every_typed_option_reaches_the_estimator_and_no_other(cli, monkeypatch,
     params = calls[-1]["params"]
     assert set(params) == set(names) and calls[-1]["model"] == model
     for name in names:
-        expected = {"center_inputs": False, "binarize": True}.get(name, TYPED[name])
+        expected = {"center_inputs": False, "binarize": True, "compile": True}.get(name, TYPED[name])
         if name in ("hidden", "channels"):
             expected = tuple(int(w) for w in TYPED[name].split(","))
         assert params[name] == type(params[name])(expected) and type(params[name]) in (int, float, str, bool, tuple)

@@ -119,3 +119,14 @@ def test_without_the_flag_nothing_is_compiled(tmp_path, compiled_steps):
                                       "--latent-dim", "2", "--epochs", "1", "--no-baseline", "-o", str(tmp_path / "c")])
     assert result.exit_code == 0, result.output
     assert compiled_steps == []
+
+
+def test_train_compile_flag_reaches_the_trainer(tmp_path, compiled_steps):
+    from typer.testing import CliRunner
+
+    from aekit.cli.main import app
+
+    result = CliRunner().invoke(app, ["-q", "train", "--data", _labelled_table(tmp_path), "--latent-dim", "2",
+                                      "--epochs", "1", "--compile", "--no-baseline", "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert len(compiled_steps) == 1

@@ -88,6 +88,7 @@ class EstimatorParams(TypedDict, total=False):
     validation_fraction: float
     device: str
     random_state: int | None
+    compile: bool
 
 
 @dataclass(frozen=True)

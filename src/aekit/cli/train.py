@@ -11,7 +11,7 @@ import math
 import typer
 
 from aekit.cli._console import DEFAULTS, NO_BASELINE_HELP, fail_line, note, parse_widths, say, say_baseline, state
-from aekit.cli._options import LrSchedule
+from aekit.cli._options import CompileOpt, LrSchedule
 from aekit.cli._verdict import say_if_behind
 from aekit.estimators._params import defaults
 
@@ -112,7 +112,7 @@ MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
 }
 #: Options every model takes.
 COMMON_OPTIONS: tuple[str, ...] = ("epochs", "batch_size", "lr", "lr_schedule", "clip_grad_norm",
-                                   "random_state", "device", "early_stopping", "validation_fraction")
+                                   "random_state", "device", "early_stopping", "validation_fraction", "compile")
 
 _AE_PANEL = "Dense and conv: denoising, sparse, contractive, stacked"
 _VAE_PANEL = "Variational (vae, conv-vae)"
@@ -371,6 +371,7 @@ def train(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the run already in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; only the result line.")] = False,
     no_baseline: Annotated[bool, typer.Option("--no-baseline", help=NO_BASELINE_HELP)] = False,
+    compile: CompileOpt = False,
 ) -> None:
     """Train an autoencoder of any family and write a run folder.
 
@@ -434,7 +435,7 @@ def train(
         "beta": beta, "likelihood": likelihood, "kl_warmup": kl_warmup, "binarize": binarize,
         "cell": cell, "hidden_size": hidden_size, "num_layers": num_layers, "window": window, "stride": stride,
         "random_state": random_state, "device": device, "early_stopping": early_stopping,
-        "validation_fraction": validation_fraction,
+        "validation_fraction": validation_fraction, "compile": compile,
         "rate_lambda": rate_lambda, "latent_channels": latent_channels,  # type: ignore[typeddict-item]
     })
     size = "latent_channels" if model is ModelKind.compress else "latent_dim"
