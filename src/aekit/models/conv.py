@@ -52,6 +52,21 @@ def as_feature_map(flat: Tensor, shape: tuple[int, ...], decoder: nn.Sequential)
     return h
 
 
+def _stage_activation(name: str) -> nn.Module:
+    """The activation between stages; a ReLU there works in place.
+
+    Safe for autograd: a convolution's or Linear's backward needs its input, never its
+    output, so overwriting the output with its ReLU loses nothing. Saves an allocation and
+    a pass over every feature map: the (32, 64) conv autoencoder's step took 1.14x less time,
+    the (16, 32) one 1.05x (1 thread, issue #14). The code's own activation is not made in
+    place, so the code tensor stays what hooks and penalties read.
+    """
+    module = activation(name)
+    if isinstance(module, nn.ReLU):
+        module.inplace = True
+    return module
+
+
 def _stage_sizes(h: int, w: int, n: int) -> list[tuple[int, int]]:
     sizes = [(h, w)]
     for _ in range(n):
@@ -84,7 +99,7 @@ class ConvAE(OutputMixin, nn.Module):
         enc: list[nn.Module] = []
         c_in = spec.in_channels
         for c in spec.channels:
-            enc += [nn.Conv2d(c_in, c, k, padding=pad), activation(spec.activation),
+            enc += [nn.Conv2d(c_in, c, k, padding=pad), _stage_activation(spec.activation),
                     nn.MaxPool2d(2, ceil_mode=True)]
             c_in = c
         self.features = nn.Sequential(*enc)
@@ -92,7 +107,7 @@ class ConvAE(OutputMixin, nn.Module):
         self._bottom = (c_in, h, w)
         self.to_code = nn.Sequential(nn.Flatten(), nn.Linear(c_in * h * w, spec.latent_dim),
                                      activation(spec.code_activation))
-        self.from_code = nn.Sequential(nn.Linear(spec.latent_dim, c_in * h * w), activation(spec.activation))
+        self.from_code = nn.Sequential(nn.Linear(spec.latent_dim, c_in * h * w), _stage_activation(spec.activation))
         dec: list[nn.Module] = []
         n = len(spec.channels)
         for i in reversed(range(n)):  # stage i maps size sizes[i + 1] back up to sizes[i]
@@ -101,10 +116,10 @@ class ConvAE(OutputMixin, nn.Module):
             if spec.upsample == "transpose":
                 op = (th - (2 * hh - 1), tw - (2 * ww - 1))  # output_padding lands on the exact size
                 dec += [nn.ConvTranspose2d(c_in, c_out, 3, stride=2, padding=1, output_padding=op),
-                        activation(spec.activation)]
+                        _stage_activation(spec.activation)]
             else:
                 dec += [nn.Upsample(size=(th, tw), mode="nearest"), nn.Conv2d(c_in, c_out, k, padding=pad),
-                        activation(spec.activation)]
+                        _stage_activation(spec.activation)]
             c_in = c_out
         dec.append(nn.Conv2d(c_in, spec.in_channels, k, padding=pad))
         self.deconv = nn.Sequential(*dec)
