@@ -52,6 +52,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from _keras import KerasFit
 from _report import BENCH_MD, cpu, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,39 +186,9 @@ class NaiveDataLoader(PlainTorch):
         return time.perf_counter() - t0
 
 
-class KerasFit:
-    """Keras 3 on the torch backend, ``model.fit(..., epochs=1)`` once per round.
-
-    The epoch time is taken between Keras's own ``on_epoch_begin``/``on_epoch_end`` (what
-    its progress line reports); the per-``fit`` set-up outside the epoch is not counted.
-    """
-
-    name = "Keras 3 model.fit (torch backend)"
-
-    def __init__(self, X: np.ndarray, seed: int = 0) -> None:
-        import keras
-
-        keras.utils.set_random_seed(seed)
-        self.keras = keras
-        self.X = X
-        self.model = keras.Sequential([keras.Input((N_IN,)), keras.layers.Dense(LATENT, activation="relu"),
-                                       keras.layers.Dense(N_IN, activation="sigmoid")])
-        self.model.compile(optimizer=keras.optimizers.Adam(learning_rate=LR), loss="binary_crossentropy")
-        self.version = keras.__version__
-        outer = self
-
-        class _Timer(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-                outer._t0 = time.perf_counter()
-
-            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-                outer._dt = time.perf_counter() - outer._t0
-
-        self.timer = _Timer()
-
-    def epoch(self) -> float:
-        self.model.fit(self.X, self.X, epochs=1, batch_size=BATCH, shuffle=True, verbose=0, callbacks=[self.timer])
-        return self._dt
+def keras_dense(keras: Any) -> Any:
+    return keras.Sequential([keras.Input((N_IN,)), keras.layers.Dense(LATENT, activation="relu"),
+                             keras.layers.Dense(N_IN, activation="sigmoid")])
 
 
 class Interleave:
@@ -257,7 +228,7 @@ def speed(X: np.ndarray, args: argparse.Namespace) -> dict[str, Any]:
     keras_version = None
     if not args.no_keras:
         try:
-            k = KerasFit(X)
+            k = KerasFit(keras_dense, X, batch=BATCH, lr=LR)
             others.append(k)
             keras_version = k.version
         except ImportError:

@@ -51,6 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from _keras import KerasFit
 from _report import cpu, write_section
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -261,36 +262,6 @@ def conv_speed(X: np.ndarray, rounds: int, device: str, amp: bool, threads: int)
 
 
 # ----------------------------------------------------------------------------- keras, compile
-class KerasFit:
-    """A Keras 3 model on the torch backend, ``model.fit(..., epochs=1)`` once per call; the epoch
-    is timed between Keras's own ``on_epoch_begin``/``on_epoch_end`` (per-``fit`` set-up not counted)."""
-
-    def __init__(self, build: Callable[[Any], Any], X: np.ndarray) -> None:
-        os.environ.setdefault("KERAS_BACKEND", "torch")
-        import keras
-
-        if keras.backend.backend() != "torch":
-            raise SystemExit(f"Keras runs on {keras.backend.backend()!r}; set KERAS_BACKEND=torch before starting.")
-        keras.utils.set_random_seed(0)
-        self.X, self.version = X, keras.__version__
-        self.model = build(keras)
-        self.model.compile(optimizer=keras.optimizers.Adam(learning_rate=LR), loss="binary_crossentropy")
-        outer = self
-
-        class _Timer(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-                outer._t0 = time.perf_counter()
-
-            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-                outer._dt = time.perf_counter() - outer._t0
-
-        self.timer = _Timer()
-
-    def epoch(self) -> float:
-        self.model.fit(self.X, self.X, epochs=1, batch_size=BATCH, shuffle=True, verbose=0, callbacks=[self.timer])
-        return self._dt
-
-
 def keras_dense(keras: Any) -> Any:
     return keras.Sequential([keras.Input((N_IN,)), keras.layers.Dense(LATENT, activation="relu"),
                              keras.layers.Dense(N_IN, activation="sigmoid")])
@@ -326,8 +297,9 @@ def keras_speed(X: np.ndarray, rounds: int, device: str, amp: bool, threads: int
     flat = X.reshape(len(X), -1)
     out: dict[str, Any] = {}
     for name, ours, theirs in (
-            ("dense 784-32-784", aekit_dense(flat, device, amp), KerasFit(keras_dense, flat)),
-            ("conv AE (16, 32)", aekit_conv(X, device, amp), KerasFit(keras_conv, np.ascontiguousarray(X.transpose(0, 2, 3, 1))))):
+            ("dense 784-32-784", aekit_dense(flat, device, amp), KerasFit(keras_dense, flat, batch=BATCH, lr=LR)),
+            ("conv AE (16, 32)", aekit_conv(X, device, amp),
+             KerasFit(keras_conv, np.ascontiguousarray(X.transpose(0, 2, 3, 1)), batch=BATCH, lr=LR))):
         print(f"keras: {name}, {len(X)} images, {threads} thread(s), load {load_avg()}", flush=True)
         out[name] = interleave({"aekit": ours.epoch, "Keras 3": theirs.epoch}, rounds)
         out["version"] = theirs.version

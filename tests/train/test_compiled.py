@@ -60,12 +60,19 @@ def test_a_failed_compilation_falls_back_to_eager_once(monkeypatch):
     np.testing.assert_allclose(model.transform(_data()), _fit().transform(_data()), atol=1e-6)
 
 
-def test_an_error_of_the_data_is_not_hidden_by_the_fallback(monkeypatch):
-    monkeypatch.setattr(torch, "compile", lambda fn, **o: fn)  # "compiled" = eager: errors are real
-    step = compiled_mod._CompiledStep(lambda x: 1 / 0, lambda x: 1 / 0)
-    step.fn = step.eager
-    with pytest.raises(ZeroDivisionError):
+def test_an_error_of_the_data_is_not_hidden_by_the_fallback():
+    """The compiled step fails, the fallback warns and retries eagerly, and the eager error is raised."""
+    def bad_step(x):
+        raise ZeroDivisionError("the data's own error")
+
+    def compiled(x):
+        raise RuntimeError("inductor failed on it")
+
+    step = compiled_mod._CompiledStep(bad_step, compiled)
+    with pytest.warns(RuntimeWarning, match="torch.compile failed"), \
+            pytest.raises(ZeroDivisionError, match="the data's own error"):
         step(torch.zeros(1))
+    assert step.fn is bad_step and not step.proven
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, None])
