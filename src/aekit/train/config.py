@@ -32,7 +32,7 @@ class TrainConfig:
         checkpoint_dir: write ``checkpoint.safetensors`` here after every epoch.
         resume: continue from the checkpoint in ``checkpoint_dir`` if there is one.
         compile: run the training step through ``torch.compile`` (falls back to eager,
-            with a warning, where it cannot; see :mod:`aekit.train.compiled`).
+            with a warning, where it cannot, and under torchrun; see :mod:`aekit.train.compiled`).
     """
 
     epochs: int = 20

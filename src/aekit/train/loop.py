@@ -251,7 +251,10 @@ def _prepare(module: nn.Module, train: Tensor | np.ndarray, val: Tensor | np.nda
                       rank=topo.rank, world=topo.world)
     n_batches = len(batches)
     compiled = None
-    if config.compile and topo.world == 1:
+    if config.compile and topo.world > 1:
+        warnings.warn("compile=True is not applied under torchrun (DistributedDataParallel): training eagerly.",
+                      RuntimeWarning, stacklevel=3)
+    elif config.compile:
         compiled = compile_step(functools.partial(objective, module), device)
     return _Run(module=module, step=step, objective=objective, config=config, device=device, topo=topo, gen=gen,
                 seed=seed, batches=batches, compiled=compiled, val_data=val_data, optimizer=optimizer,
