@@ -27,8 +27,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
+
+from aekit.losses.bce import bce_with_logits
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -74,10 +75,10 @@ def decoder_log_prob(module: nn.Module, x: Tensor, z: Tensor) -> Tensor:
     logits = logits.reshape(*lead, *x.shape[1:])  # (S, B, *sample) or (B, *sample)
     target = x.float().expand_as(logits)
     if module.likelihood == "bernoulli":
-        lp = -F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-    else:
-        logvar = module.decoder_logvar().float()  # type: ignore[operator]
-        lp = -0.5 * ((target - logits).square() * torch.exp(-logvar) + logvar + _LOG_2PI)
+        n_rows = lead.numel()
+        return -bce_with_logits(logits.reshape(n_rows, -1), target.reshape(n_rows, -1), "rows").reshape(lead)
+    logvar = module.decoder_logvar().float()  # type: ignore[operator]
+    lp = -0.5 * ((target - logits).square() * torch.exp(-logvar) + logvar + _LOG_2PI)
     return lp.flatten(len(lead)).sum(-1)
 
 
