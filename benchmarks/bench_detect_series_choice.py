@@ -58,10 +58,11 @@ from bench_detect_nab import iforest_windows, rolling_z
 
 DAY, T = 288, 4032
 KINDS = ("spike", "level shift", "flat", "frequency", "variance", "phase")
-CANDIDATES = {  # name: (k-NN weight, reduce)
-    "ensemble, mean": (0.0, "mean"), "half and half, mean": (0.5, "mean"), "kNN, mean": (1.0, "mean"),
-    "ensemble, max": (0.0, "max"), "half and half, max": (0.5, "max")}
-CURRENT = "ensemble, mean"
+CANDIDATES = {  # name: (k-NN weight, reduce, k-NN exclusion zone in steps as a share of the window)
+    "ensemble, mean": (0.0, "mean", 0.0), "half and half, mean": (0.5, "mean", 0.0), "kNN, mean": (1.0, "mean", 0.0),
+    "ensemble, max": (0.0, "max", 0.0), "half and half, max": (0.5, "max", 0.0),
+    "half and half, max, exclusion w/4": (0.5, "max", 0.25), "half and half, max, exclusion w": (0.5, "max", 1.0)}
+CURRENT = "half and half, max"
 TIE = 0.005
 
 
@@ -129,9 +130,12 @@ def labels(spans: list[tuple[int, int]]) -> dict[str, np.ndarray]:
 def candidate_scores(x: np.ndarray, w: int, seed: int) -> dict[str, np.ndarray]:
     det = AnomalyDetector(window=w, knn_weight=0.5, random_state=seed).fit(x)
     out = {}
-    for name, (weight, reduce) in CANDIDATES.items():
-        det.knn_weight_ = weight  # the fitted members and both scales stay; only the mix changes
+    for name, (weight, reduce, exclusion) in CANDIDATES.items():
+        det.knn_weight_ = weight  # the fitted members stay; only the mix, the reduction and the zone change
         det.set_params(reduce=reduce)
+        det.knn_exclusion_ = min(int(exclusion * w), w - 1)
+        own = det._knn_log_distance(det.knn_reference_)  # the k-NN half's training scale under this zone
+        det.knn_scale_[2:] = np.median(own), max(np.subtract(*np.percentile(own, [75, 25])), 1e-12)
         out[name] = det.decision_function(x)
     out["IForest, mean"] = iforest_windows(x, w, seed, "mean")
     out["IForest, max"] = iforest_windows(x, w, seed, "max")

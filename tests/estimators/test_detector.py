@@ -380,3 +380,55 @@ def test_a_file_saved_before_the_knn_half_loads_without_it(tmp_path, table):
     (tmp_path / "det" / "config.json").write_text(json.dumps(config))
     back = AnomalyDetector._from_saved(*load_model(tmp_path / "det"))
     np.testing.assert_array_equal(back.decision_function(X), det.decision_function(X))
+
+
+def _level_shift_series(T=1500, shift=(900, 1100), period=300, noise=0.02):
+    """A slow cycle with a long stretch shifted up: neighbouring windows nearly coincide."""
+    rng = np.random.default_rng(2)
+    t = np.arange(T)
+    s = np.sin(2 * np.pi * t / period) + noise * rng.normal(size=T)
+    s[shift[0]:shift[1]] += 1.5
+    return s.astype(np.float32)
+
+
+def sliding_windows_of(s, w):
+    from aekit.data.windows import as_series, sliding_windows
+
+    return sliding_windows(as_series(s), w, 1)
+
+
+def test_the_knn_half_can_ignore_a_windows_own_shifted_copies():
+    """On a slow series a window's nearest neighbours are the windows a step or two away;
+    with an exclusion zone the k-NN distance skips them, so it can only grow, and it grows
+    most where the series does not repeat (the shifted stretch)."""
+    s = _level_shift_series()
+    w = 20
+    off = AnomalyDetector(window=w, knn_weight=1.0, **FAST).fit(s)
+    assert off.knn_exclusion is None and off.knn_exclusion_ == 0
+    det = AnomalyDetector(window=w, knn_weight=1.0, knn_exclusion="auto", **FAST).fit(s)
+    assert det.knn_exclusion_ == w // 4
+    assert AnomalyDetector(window=w, stride=2, knn_exclusion=10, **FAST).fit(s).knn_exclusion_ == 5  # in windows
+    Z = det._model_input(sliding_windows_of(s, w), None, None)
+    with_zone, without = det._knn_log_distance(Z), off._knn_log_distance(Z)
+    assert (with_zone >= without - 1e-9).all()  # leaving neighbours out can only lengthen the distance
+    assert (with_zone > without + 1e-3).mean() > 0.5
+
+
+def test_with_the_exclusion_zone_a_training_series_scores_the_same_after_fit(tmp_path):
+    s = _level_shift_series(T=600, shift=(300, 380))
+    det = AnomalyDetector(window=16, knn_exclusion=8, **FAST).fit(s)
+    assert det.knn_exclusion_ == 8
+    np.testing.assert_allclose(det.decision_function(s), det.decision_scores_)
+    det.save(tmp_path / "det")
+    back = AnomalyDetector._from_saved(*load_model(tmp_path / "det"))
+    assert back.knn_exclusion_ == det.knn_exclusion_
+    np.testing.assert_array_equal(back.decision_function(s), det.decision_function(s))
+    # a new series has no copies of its windows among the reference: scored as it is
+    other = s + np.float32(0.01)
+    assert np.isfinite(det.decision_function(other)).all()
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, "quarter", True])
+def test_a_bad_knn_exclusion_is_refused(value):
+    with pytest.raises(InputError, match="knn_exclusion"):
+        AnomalyDetector(window=10, knn_exclusion=value).fit(np.zeros((50, 1), dtype=np.float32) + np.arange(50)[:, None])

@@ -116,6 +116,18 @@ def test_events_runs_peaks_and_gap_merging():
     assert events(np.zeros(4), 1.0) == []
 
 
+def test_an_events_peak_is_the_middle_of_a_tied_top():
+    """With a step scored by the max of its windows, the worst window's steps all tie at the
+    top: the peak is that window's centre, not its first step."""
+    s = np.zeros(40)
+    s[10:30] = 2.0
+    s[14:24] = 5.0  # one window of 10 steps, the worst
+    (ev,) = events(s, 1.0)
+    assert (ev.start, ev.end, ev.peak, ev.peak_score) == (10, 29, 18, 5.0)
+    s[20] = 6.0  # a single highest step is the peak, ties or not
+    assert events(s, 1.0)[0].peak == 20
+
+
 def test_scores_with_nan_are_refused():
     with pytest.raises(InputError, match="NaN or infinite"):
         contamination_threshold([1.0, np.nan], 0.1)

@@ -148,6 +148,15 @@ class AnomalyDetector(BaseEstimator):
     knn_weight : float or "auto", default="auto"
         Weight, in [0, 1], of the k-NN distance score mixed into ``method="ensemble"`` (the
         rest is the autoencoders' average). "auto": 0.5, on tables and on series windows.
+    knn_exclusion : int, "auto" or None, default=None
+        Series mode: the k-NN distance of a training window ignores the windows that start
+        within this many steps of it (its own shifted copies, the "trivial matches" of
+        matrix-profile discord search; see ``_knn_log_distance``). "auto": a quarter of the
+        window (STUMPY's default). None or 0: only the window itself is ignored. Off by
+        default: on the generated series of ``bench_detect_series_choice.py`` a zone of a
+        quarter or all of the window left the mean PR-AUC at 0.542, where series repeat a
+        daily pattern many times, so the nearest windows are a period away anyway; it can
+        matter on slow, smooth series with few repeats.
     window : int, optional
         Series mode: ``fit``, ``decision_function`` and the rest take one series ``(T, C)``
         (or ``(T,)``), cut into windows of this many steps; scores are per time step (the
@@ -200,7 +209,7 @@ class AnomalyDetector(BaseEstimator):
     def __init__(self, autoencoder: Any = None, *, method: str = "auto", contamination: float = 0.1,
                  threshold: str = "contamination", mad_k: float = 3.0, n_estimators: int = 8, trim: float = 0.1,
                  clip: float | None = 5.0, n_neighbors: int = 10, knn_weight: float | str = "auto",
-                 window: int | None = None, stride: int = 1,
+                 knn_exclusion: int | str | None = None, window: int | None = None, stride: int = 1,
                  reduce: str = "max", epochs: int | None = None, batch_size: int = 256, lr: float = 3e-3,
                  device: str = "cpu", random_state: int | None = None, verbose: bool = False) -> None:
         self.autoencoder = autoencoder
@@ -213,6 +222,7 @@ class AnomalyDetector(BaseEstimator):
         self.clip = clip
         self.n_neighbors = n_neighbors
         self.knn_weight = knn_weight
+        self.knn_exclusion = knn_exclusion
         self.window = window
         self.stride = stride
         self.reduce = reduce
@@ -238,6 +248,10 @@ class AnomalyDetector(BaseEstimator):
                 raise InputError(f"knn_weight must be 'auto' or a number in [0, 1], got {self.knn_weight!r}.")
             check_float("knn_weight", self.knn_weight, low=0.0, high=1.0)
         check_int("window", self.window, allow_none=True)
+        ex = self.knn_exclusion
+        if not (ex is None or (isinstance(ex, str) and ex == "auto")) and (
+                isinstance(ex, bool) or not isinstance(ex, (int, np.integer)) or ex < 0):
+            raise InputError(f"knn_exclusion must be 'auto', None or an int >= 0 (steps), got {ex!r}.")
         check_int("stride", self.stride)
         check_choice("reduce", self.reduce, _REDUCES)
         check_int("epochs", self.epochs, allow_none=True)
@@ -420,21 +434,54 @@ class AnomalyDetector(BaseEstimator):
             return
         ens = np.mean([(p - c) / s for p, c, s in zip(parts, self.member_center_, self.member_spread_)], axis=0)
         Z = self._model_input(S, None, None)
+        rows = np.arange(len(Z))
         if len(Z) > _KNN_MAX_REFERENCE:
-            Z = Z[np.sort(rng.choice(len(Z), _KNN_MAX_REFERENCE, replace=False))]
+            rows = np.sort(rng.choice(len(Z), _KNN_MAX_REFERENCE, replace=False))
+            Z = Z[rows]
         self.knn_reference_ = np.ascontiguousarray(Z, dtype=np.float32)
+        self.knn_reference_rows_ = rows  # each reference window's position in the training series
+        self.knn_exclusion_ = self._exclusion_windows()
         self._knn = NearestNeighbors().fit(self.knn_reference_)
         own = self._knn_log_distance(self.knn_reference_)  # each row leaves itself out
         self.knn_scale_ = np.array([np.median(ens), max(np.subtract(*np.percentile(ens, [75, 25])), _TINY),
                                     np.median(own), max(np.subtract(*np.percentile(own, [75, 25])), _TINY)])
         self.knn_weight_ = weight
 
+    def _exclusion_windows(self) -> int:
+        """Windows on each side of a training window's own position that its k-NN distance
+        ignores (0 on tables): ``knn_exclusion`` steps, "auto" = a quarter of the window."""
+        if self.window is None or self.knn_exclusion is None:
+            return 0
+        steps = int(self.window) // 4 if self.knn_exclusion == "auto" else int(self.knn_exclusion)
+        return steps // int(self.stride)
+
     def _knn_log_distance(self, Z: np.ndarray) -> np.ndarray:
-        """Log mean distance to the k nearest reference rows; a row equal to a reference row
-        leaves that one out, so a training row scores the same in ``fit`` and afterwards."""
+        """Log mean distance to the k nearest reference rows.
+
+        A row equal to a reference row leaves that one out, so a training row scores the
+        same in ``fit`` and afterwards. In series mode it also leaves out the reference
+        windows within ``knn_exclusion_`` windows of that position: windows a few steps
+        apart share most of their steps, so without this a window's nearest neighbours are
+        its own shifted copies and a long anomalous stretch looks normal (the "trivial
+        matches" that matrix-profile discord search excludes, Yeh et al. 2016). Windows of a
+        new series have no such copies among the reference, and are scored as they are.
+        """
         k = min(int(self.n_neighbors), len(self.knn_reference_) - 1)
-        dist, _ = self._knn.kneighbors(Z, n_neighbors=k + 1)
-        mean = np.where(dist[:, 0] == 0.0, dist[:, 1:].mean(axis=1), dist[:, :k].mean(axis=1))
+        zone = int(getattr(self, "knn_exclusion_", 0))
+        if zone == 0:
+            dist, _ = self._knn.kneighbors(Z, n_neighbors=k + 1)
+            mean = np.where(dist[:, 0] == 0.0, dist[:, 1:].mean(axis=1), dist[:, :k].mean(axis=1))
+            return np.log(np.maximum(mean, _TINY))
+        positions = self.knn_reference_rows_
+        n_ask = min(len(positions), k + 2 * zone + 1)
+        dist, idx = self._knn.kneighbors(Z, n_neighbors=n_ask)
+        own = positions[idx[:, 0]]
+        near_self = np.abs(positions[idx] - own[:, None]) <= zone
+        drop = np.where((dist[:, :1] == 0.0), near_self, False)
+        kept = ~drop
+        kept &= np.cumsum(kept, axis=1) <= k  # the first k neighbours left after the drop
+        count = kept.sum(axis=1)
+        mean = np.where(count > 0, (dist * kept).sum(axis=1) / np.maximum(count, 1), dist[:, -1])
         return np.log(np.maximum(mean, _TINY))
 
     @staticmethod
@@ -621,7 +668,8 @@ class AnomalyDetector(BaseEstimator):
         if self.method_ == "knn":
             arrays["train_codes"] = self.train_codes_
         if self.knn_weight_ > 0:
-            arrays.update(knn_reference=self.knn_reference_, knn_scale=self.knn_scale_)
+            arrays.update(knn_reference=self.knn_reference_, knn_scale=self.knn_scale_,
+                          knn_reference_rows=np.asarray(self.knn_reference_rows_, dtype=np.int64))
         if hasattr(self, "calibration_scores_"):
             arrays["calibration_scores"] = self.calibration_scores_
         for i, f in enumerate(self.features_):
@@ -632,6 +680,7 @@ class AnomalyDetector(BaseEstimator):
                   "fitted": {"method": self.method_, "scaled": bool(self.scaled_), "threshold": float(self.threshold_),
                              "n_features_in": int(self.n_features_in_), "input_shape": list(self.input_shape_),
                              "wrapped": self.autoencoder is not None, "knn_weight": float(self.knn_weight_),
+                             "knn_exclusion": int(getattr(self, "knn_exclusion_", 0)),
                              "arrays": sorted(arrays)}}
         return save_model(folder, config, tensors)
 
@@ -669,6 +718,8 @@ class AnomalyDetector(BaseEstimator):
             est.knn_weight_ = float(fitted.get("knn_weight", 0.0))  # files before the k-NN half: none
             if est.knn_weight_ > 0:
                 est.knn_reference_, est.knn_scale_ = arrays["knn_reference"], arrays["knn_scale"]
+                est.knn_reference_rows_ = arrays.get("knn_reference_rows", np.arange(len(est.knn_reference_)))
+                est.knn_exclusion_ = int(fitted.get("knn_exclusion", 0))  # files before the exclusion: none
                 est._knn = NearestNeighbors().fit(est.knn_reference_)
             if "calibration_scores" in arrays:
                 est.calibration_scores_ = arrays["calibration_scores"]

@@ -291,12 +291,15 @@ def events(scores: ArrayLike, threshold: float, *, min_gap: int = 0) -> list[Eve
     Returns
     -------
     list of Event
-        In time order.
+        In time order. An event's ``peak`` is the step with its highest score, the middle
+        one when several steps tie for it.
 
     Examples
     --------
     >>> [(e.start, e.end, e.peak) for e in events([0, 5, 6, 0, 0, 9], 1.0)]
     [(1, 2, 2), (5, 5, 5)]
+    >>> [e.peak for e in events([0, 2, 7, 7, 7, 7, 7, 2, 0], 1.0)]  # a tie: its middle step
+    [4]
     """
     s = _scores(scores, allow_empty=True)
     if isinstance(min_gap, bool) or not isinstance(min_gap, (int, np.integer)) or min_gap < 0:
@@ -312,7 +315,11 @@ def events(scores: ArrayLike, threshold: float, *, min_gap: int = 0) -> list[Eve
             runs.append([a, b])
     out = []
     for a, b in runs:
-        peak = a + int(np.argmax(s[a:b + 1]))
+        # Where several steps share the top score (a series detector that gives each step
+        # the max of its windows gives every step of the worst window that score), the peak
+        # is the middle one: the worst window's centre, not its first step.
+        top = np.flatnonzero(s[a:b + 1] == s[a:b + 1].max())
+        peak = a + int(top[(len(top) - 1) // 2])
         out.append(Event(int(a), int(b), peak, float(s[peak])))
     return out
 
