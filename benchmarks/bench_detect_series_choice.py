@@ -27,7 +27,12 @@ window scores become step scores differ):
   before this script);
 - half and half, mean: the autoencoders and the k-NN distance of the window, mixed as on tables;
 - kNN, mean: the k-NN distance alone;
-- ensemble, max / half and half, max: each step the max of its windows.
+- ensemble, max / half and half, max: each step the max of its windows (the default since
+  the first run of this script);
+- half and half, max, exclusion w/4 / w: the same, with the k-NN distance of a window
+  ignoring the windows within a quarter of a window, or a whole window, of its own position
+  (``knn_exclusion``: its shifted copies, the "trivial matches" of matrix-profile discord
+  search).
 
 Rule, fixed before the run: the default is the candidate with the highest mean PR-AUC under
 NAB's labelling (the benchmark's metric); a candidate within 0.005 of the current default
@@ -189,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         f"without labels, windows of {w} steps (`default_window`), stride 1, as `bench_detect_nab.py` scores NAB. "
         "Candidates from one fit of `AnomalyDetector(window=32, knn_weight=0.5)`: the autoencoders alone "
         "(ensemble), mixed half and half with the window's k-NN distance as on tables, or k-NN alone; each "
-        "step the mean or the max of the windows covering it. Positive steps: NAB's labelling (a window centred "
+        "step the mean or the max of the windows covering it; and half and half, max with the k-NN distance "
+        "of a window ignoring the windows that start within w/4 or w steps of it (`knn_exclusion`, their own "
+        "shifted copies; its k-NN scale re-measured under each zone). Positive steps: NAB's labelling (a window centred "
         "on each anomaly, 10% of the series in all) or the planted steps alone. Rule fixed before the run: the "
         "highest mean PR-AUC under NAB's labelling wins, unless within "
         f"{TIE} of the previous default ({CURRENT}). IForest (steps by mean and by max of its windows) and a rolling "

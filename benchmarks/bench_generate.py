@@ -135,18 +135,18 @@ def _timed(fit: Any, epochs: int) -> tuple[Any, float]:
     return model, (time.perf_counter() - t0) / epochs
 
 
-def fit_pythae(name: str, X4: np.ndarray, epochs: int, latent: int) -> tuple[Any, float]:
+def fit_pythae(name: str, X4: np.ndarray, epochs: int, latent: int, seed: int = 0) -> tuple[Any, float]:
     """pythae's VAE or RAE_L2 with its default MLP, fitted through its TrainingPipeline (seconds per epoch)."""
     from pythae.models import RAE_L2, VAE, RAE_L2_Config, VAEConfig
     from pythae.pipelines import TrainingPipeline
     from pythae.trainers import BaseTrainerConfig, CoupledOptimizerTrainerConfig
 
     logging.getLogger("pythae").setLevel(logging.ERROR)
-    torch.manual_seed(0)
-    np.random.seed(0)
+    torch.manual_seed(seed)
+    np.random.seed(seed)
     with tempfile.TemporaryDirectory() as out:
         common = dict(output_dir=out, num_epochs=epochs, per_device_train_batch_size=128, no_cuda=True,
-                      steps_saving=None, seed=0)
+                      steps_saving=None, seed=seed)
         if name == "VAE":
             model = VAE(VAEConfig(input_dim=(1, 28, 28), latent_dim=latent, reconstruction_loss="bce"))
             cfg: Any = BaseTrainerConfig(learning_rate=1e-3, **common)
@@ -170,18 +170,19 @@ def pythae_codes(model: Any, X4: np.ndarray) -> np.ndarray:
                           for i in range(0, len(X4), 100)]).double().numpy()
 
 
-def pythae_samples(model: Any, n_components: int | str, X4: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+def pythae_samples(model: Any, n_components: int | str, X4: np.ndarray, n: int,
+                   seed: int = 0) -> tuple[np.ndarray, int]:
     """``n`` samples of a pythae model: its NormalSampler (``n_components=0``) or GaussianMixtureSampler, and the
     mixture's size. ``"auto"``: the size aekit's ``select_n_components`` picks on the codes pythae's sampler fits
     on (same candidates, split and seed as aekit's GMM-auto), then pythae's own sampler with that size."""
     from pythae.samplers import GaussianMixtureSampler, GaussianMixtureSamplerConfig, NormalSampler
 
-    torch.manual_seed(1)
-    np.random.seed(1)  # pythae's mixture fits and samples with NumPy's global generator
+    torch.manual_seed(seed + 1)
+    np.random.seed(seed + 1)  # pythae's mixture fits and samples with NumPy's global generator
     if n_components == "auto":
-        n_components = select_n_components(pythae_codes(model, X4), random_state=0)[0]
-        torch.manual_seed(1)
-        np.random.seed(1)
+        n_components = select_n_components(pythae_codes(model, X4), random_state=seed)[0]
+        torch.manual_seed(seed + 1)
+        np.random.seed(seed + 1)
     if n_components == 0:
         s: Any = NormalSampler(model)
     else:
@@ -216,7 +217,7 @@ def run_set(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     val_radii = _kth_radius(torch.from_numpy(f_val).float(), 3)
     flat = X4.reshape(len(X4), -1)
     n, E, d = args.n_eval, args.epochs, args.latent
-    common = dict(epochs=E, batch_size=128, random_state=0, verbose=False)
+    common = dict(epochs=E, batch_size=128, random_state=args.seed, verbose=False)
     # model name -> (fit, input); fitted one after the other in this process, so s/epoch compare
     aekit_models = {
         "aekit VAE": (lambda: VariationalAutoencoder(d, hidden=(512,), **common).fit(flat), flat),
@@ -238,30 +239,31 @@ def run_set(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         model, per_epoch[name] = _timed(fit, E)
         _log(f"[{kind}] {name}: {per_epoch[name]:.2f} s/epoch")
         if isinstance(model, VariationalAutoencoder):
-            samples[f"{name} (prior)"] = np.asarray(sample(model, n, sampler="prior", random_state=1)).reshape(n, -1)
+            samples[f"{name} (prior)"] = np.asarray(sample(model, n, sampler="prior",
+                                                           random_state=args.seed + 1)).reshape(n, -1)
             model_of[f"{name} (prior)"] = name
         for k in args.gmm:
             label = f"{name} + GMM{_gmm_label(k)}"
             t0 = time.perf_counter()
-            density = fit_code_density(model, inp, n_components=k, random_state=0)
-            samples[label] = np.asarray(sample(model, n, density=density, random_state=1)).reshape(n, -1)
+            density = fit_code_density(model, inp, n_components=k, random_state=args.seed)
+            samples[label] = np.asarray(sample(model, n, density=density, random_state=args.seed + 1)).reshape(n, -1)
             sampler_s[label] = time.perf_counter() - t0
             model_of[label], size_of[label] = name, int(density.mixture.n_components)
             _log(f"[{kind}] {label}: {size_of[label]} components, {sampler_s[label]:.1f} s")
     for name, sampler in (("pythae VAE", "prior"), ("pythae RAE", "gmm")):
         if args.only and name not in args.only:
             continue
-        model, per_epoch[name] = fit_pythae(name.split()[1], X4, E, d)
+        model, per_epoch[name] = fit_pythae(name.split()[1], X4, E, d, args.seed)
         _log(f"[{kind}] {name}: {per_epoch[name]:.2f} s/epoch")
         for k in ([0] if sampler == "prior" else []) + list(args.gmm):
             label = f"{name} (" + ("prior" if k == 0 else f"GaussianMixtureSampler{_gmm_label(k)}") + ")"
             t0 = time.perf_counter()
-            samples[label], size = pythae_samples(model, k, X4, n)
+            samples[label], size = pythae_samples(model, k, X4, n, args.seed)
             model_of[label] = name
             if k != 0:
                 sampler_s[label], size_of[label] = time.perf_counter() - t0, size
                 _log(f"[{kind}] {label}: {size} components, {sampler_s[label]:.1f} s")
-    samples["PCA-Gaussian"] = pca_gaussian_samples(flat, n, n_components=d, random_state=1).reshape(n, -1)
+    samples["PCA-Gaussian"] = pca_gaussian_samples(flat, n, n_components=d, random_state=args.seed + 1).reshape(n, -1)
     samples["training images (floor)"] = train.X[held_out].reshape(n, -1)  # not among the generators' images
     rows = {}
     for name, s in samples.items():
@@ -328,14 +330,17 @@ def report(results: dict[str, Any], argv: list[str]) -> list[str]:
         for k in sets))
     gmm = ", ".join(str(k) for k in a.gmm)
     conv = "" if not getattr(a, "no_conv", False) else " The conv VAE was left out of this run (`--no-conv`)."
-    lines = ["## Generation: sample quality (FID, precision/recall) of aekit's samplers beside pythae's", "",
+    seed = getattr(a, "seed", 0)
+    replicate = f" (replicate: seed {seed} for every generator, mixture and draw)" if seed else ""
+    lines = ["## Generation: sample quality (FID, precision/recall) of aekit's samplers beside pythae's" + replicate, "",
              f"Commands: {cmds}, then `python benchmarks/bench_generate.py --from-results` (this section and the "
              "figures).  ",
              f"Machine: {cpu()}, torch {torch.__version__}, {a.threads} thread(s) per data set; load average at the "
              "end of each data set: " + ", ".join(f"{k} {results[k]['load'][0]:.1f}" for k in sets)
              + " (the 2 cores are shared with other jobs: compare s/epoch within a table, not across runs).  ",
              f"Reduced for a shared 2-core machine: every generator trained on the first {a.n_train:,} training "
-             f"images (not 60,000), {a.epochs} epochs, code {a.latent}, batch 128, seed 0, each library's defaults "
+             f"images (not 60,000), {a.epochs} epochs, code {a.latent}, batch 128, seed {getattr(a, 'seed', 0)} "
+             "(models, mixtures and draws), each library's defaults "
              f"otherwise; {a.n_eval:,} samples against {a.n_eval:,} random test images (seed 0) (not 10,000: FID is "
              f"biased upwards at smaller n, equally for every row), in the 128-d feature space of an MLP classifier "
              f"trained by the benchmark (seed 0, {a.clf_epochs} epochs on the first {a.clf_n_train:,} training "
@@ -461,6 +466,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", default="/tmp/bench_generate_{kind}.pkl")
     ap.add_argument("--from-results", action="store_true")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seed", type=int, default=0, help="seed of every generator, mixture and draw (the data, "
+                    "test/validation subsets and the feature classifier stay the same): a replicate run")
+    ap.add_argument("--section", default="bench_generate", help="the BENCHMARKS.md section to write; figures are "
+                    "drawn for the default section only")
     args = ap.parse_args(argv)
     args.only = [s for s in args.only.split(",") if s]
     args.gmm = [k if k == "auto" else int(k) for k in args.gmm.split(",")]
@@ -477,8 +486,9 @@ def main(argv: list[str] | None = None) -> int:
                     results[kind] = pickle.load(f)
         lines = report(results, argv)
         print("\n".join(lines))
-        figures(results)
-        write_section("bench_generate", lines)
+        if args.section == "bench_generate":
+            figures(results)
+        write_section(args.section, lines)
         return 0
     for kind in kinds:
         res = run_set(kind, args)
