@@ -29,6 +29,7 @@ from aekit.train.compiled import compile_step
 from aekit.train.config import TrainConfig
 from aekit.train.device import amp_dtype, flush_denormals, memory_format_for, resolve_device
 from aekit.train.distributed import Topology, all_reduce_sum, broadcast_module, init_from_env
+from aekit.train.memory import reuse_freed_memory
 from aekit.train.schedule import check_schedule, scheduled_lr
 
 History = list[dict[str, Any]]
@@ -206,7 +207,8 @@ def fit_module(module: nn.Module, train: Tensor | np.ndarray, objective: Objecti
     device = run.device
     # One process at a time checkpoints into a folder (re-entrant: aekit train holds it already).
     lock = run_lock(run.ckpt_dir) if run.ckpt_dir is not None and run.topo.is_main else contextlib.nullcontext()
-    with lock, torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), flush_denormals(device):
+    with lock, torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), flush_denormals(device), \
+            reuse_freed_memory(device.type == "cpu"):
         torch.manual_seed(run.seed + 1)  # noise, dropout and sampling draw from here, not the caller's RNG
         if config.resume and run.ckpt_dir is not None:
             _restore(run, run.ckpt_dir)
