@@ -396,7 +396,8 @@ def _rate(fn: Callable[[], Any], rows: int, reps: int) -> float:
 
 # ----------------------------------------------------------------------------- report
 TITLES = {"dense": "Speed, dense: aekit vs the hand-written expert and tutorial loops",
-          "conv": "Speed, conv: channels_last vs NCHW", "inference": "Speed, inference: aekit vs ONNX Runtime",
+          "conv": "Speed, conv: aekit now vs aekit before issue #14",
+          "inference": "Speed, inference: aekit vs ONNX Runtime",
     "keras": "Speed: aekit vs Keras 3 (torch backend)", "compile": "Speed: torch.compile vs eager"}
 
 
@@ -444,8 +445,9 @@ def render(part: str, res: dict[str, Any], args: argparse.Namespace, command: st
             lines.append(f"| {name} | {b:.2f} | {n:.2f} | **{b / n:.2f}x**{target} |")
         lines += ["", "aekit before #14 = the same loop with what this issue added to the step switched off "
                   "(`_as_before`): NCHW tensors instead of channels_last, PyTorch's "
-                  "`binary_cross_entropy_with_logits` instead of `aekit.losses.bce`, glibc's allocator at its "
-                  "defaults instead of `aekit.train.memory`; the conv layout changes (one NHWC conversion of the "
+                  "`binary_cross_entropy_with_logits` instead of `aekit.losses.bce`, no allocator tuning "
+                  "(`aekit.train.memory` off; glibc's thresholds, once an 'aekit now' fit has raised them, stay at "
+                  "32/64 MB in this process); the conv layout changes (one NHWC conversion of the "
                   "bottleneck map, in-place ReLUs) stay in both, so the ratio understates the change."]
     if part == "keras":
         lines += [f"### {args.conv_images:,} MNIST images per epoch, batch 256, Adam 1e-3, BCE, "
