@@ -477,8 +477,7 @@ class AnomalyDetector(BaseEstimator):
         dist, idx = self._knn.kneighbors(Z, n_neighbors=n_ask)
         own = positions[idx[:, 0]]
         near_self = np.abs(positions[idx] - own[:, None]) <= zone
-        drop = np.where((dist[:, :1] == 0.0), near_self, False)
-        kept = ~drop
+        kept = ~(near_self & (dist[:, :1] == 0.0))  # only a window found among the reference has copies there
         kept &= np.cumsum(kept, axis=1) <= k  # the first k neighbours left after the drop
         count = kept.sum(axis=1)
         mean = np.where(count > 0, (dist * kept).sum(axis=1) / np.maximum(count, 1), dist[:, -1])

@@ -6,14 +6,16 @@ memory at the top of its heap to the kernel as soon as more than its trim thresh
 (twice the largest block it has handed back, at most 64 MB), so the next step takes the same
 pages again through page faults: about 94,000 a conv-autoencoder epoch on 2,000 MNIST
 images, 15-20% of its time in the kernel. With the thresholds raised for the length of a fit
-the epoch took none (BENCHMARKS.md, issue #14).
+it took almost none (measured for issue #14; ``tests/train/test_memory.py`` checks the effect
+on a few conv steps).
 
 While a fit runs, blocks up to 256 MB come from the heap and up to 1 GB of free heap is
 kept. Afterwards the thresholds go to 32 MB (mmap) and 64 MB (trim), the most glibc's own
 adaptive rule raises them to, so the next free hands back all but 64 MB of what is free at
 the top of the heap (``malloc_trim`` at the end of every fit would make the next fit fault
-its pages in again: 2,300 faults per one-epoch fit of the dense model). Nothing happens on other C libraries (macOS, Windows, musl), when ``GLIBC_TUNABLES``
-sets malloc parameters (the user's choice stands), or with ``AEKIT_MALLOC_TUNING=0``.
+its pages in again: 2,300 faults per one-epoch fit of the dense model). Nothing happens on
+other C libraries (macOS, Windows, musl), when ``GLIBC_TUNABLES`` sets malloc parameters
+(the user's choice stands), or with ``AEKIT_MALLOC_TUNING=0``.
 """
 
 from __future__ import annotations
