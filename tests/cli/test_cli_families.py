@@ -10,11 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.main import get_command
 
 import aekit
 from aekit.apps._families import MODELS
-from aekit.cli.main import app
+from aekit.cli.main import build_command
 from aekit.cli.train import COMMON_OPTIONS, MODEL_OPTIONS, Cell, Likelihood, ModelKind, Noise, Sparsity, flag
 from aekit.data.corruption import NOISES
 from aekit.models.recurrent import CELLS
@@ -40,7 +39,7 @@ def series(tmp_path: Path) -> Path:
 
 
 def test_every_option_is_the_keyword_of_its_models() -> None:
-    opts = {opt for param in get_command(app).commands["train"].params for opt in param.opts}
+    opts = {opt for param in build_command("train").params for opt in param.opts}
     for name, models in MODEL_OPTIONS.items():
         assert flag(name) in opts and set(models) <= set(MODELS), name
         for model in models:

@@ -3,9 +3,10 @@
 Every sub-command lives in its own module (``train.py``, ``demo.py``, ``encode.py``,
 ``reconstruct.py``, ``evaluate.py``, ``reduce.py``, ``visualise.py``, ``classify.py``, ``report.py``,
 ``detect.py``, ``denoise.py``, ``generate.py``, ``compress.py`` (compress and decompress), ``impute.py``,
-``export.py``) and is registered here. Command modules import only typer, rich and torch-free tables at the
-top; each command
-imports its apps function when it runs, so ``aekit --help`` does not load torch, matplotlib or scikit-learn. Any error aekit raises on
+``export.py``), listed in :data:`aekit.cli.commands.COMMANDS`. The group imports a command's
+module and builds its options only when that command runs or shows its help, so
+``aekit --help`` reads the table alone; each command imports its apps function when it runs,
+so no ``--help`` loads torch, matplotlib or scikit-learn. Any error aekit raises on
 purpose (:class:`aekit.errors.AekitError`) or a file the system cannot read or write
 becomes one red line on stderr and exit code 1; ``--debug`` shows the traceback instead.
 A warning the library raises becomes one yellow line on stderr.
@@ -13,17 +14,19 @@ A warning the library raises becomes one yellow line on stderr.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import warnings
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from aekit._version import __version__
-from aekit.cli import (classify, compress, demo, denoise, detect, encode, evaluate, export, generate, impute,
-                       reconstruct, reduce, report, train, visualise)
 from aekit.cli._console import fail_line, state, warn_line
+from aekit.cli.commands import COMMANDS, CommandEntry
+
+MARKUP = "markdown"
 
 
 def _expected(exc: BaseException) -> bool:
@@ -44,8 +47,38 @@ def _warning_line(message: Warning | str, category: type[Warning], filename: str
     warn_line(str(message))
 
 
+class _Listed(TyperCommand):
+    """A sub-command as ``aekit --help`` lists it: name and summary, nothing imported yet."""
+
+    def __init__(self, name: str, entry: CommandEntry) -> None:
+        super().__init__(name, help=entry.summary, short_help=entry.summary, hidden=entry.hidden,
+                         rich_markup_mode=MARKUP)
+        self.entry = entry
+
+
+def build_command(name: str) -> TyperCommand:
+    """The full command ``name`` (options, help, callback): imports its module and builds it."""
+    entry = COMMANDS[name]
+    function = getattr(importlib.import_module(f"aekit.cli.{entry.module}"), entry.function)
+    one = typer.Typer(add_completion=False, rich_markup_mode=MARKUP, pretty_exceptions_show_locals=False)
+    one.command(name, hidden=entry.hidden)(function)
+    return typer.main.get_command(one)  # type: ignore[return-value]  # one command: the command itself
+
+
 class _AekitGroup(TyperGroup):
-    """Runs a sub-command and turns expected failures into one line and exit code 1."""
+    """Lists the sub-commands from :data:`COMMANDS`, builds one only when it is used, and turns
+    expected failures into one line and exit code 1."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, entry in COMMANDS.items():
+            self.commands.setdefault(name, _Listed(name, entry))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if isinstance(cmd, _Listed) and name is not None:
+            cmd = self.commands[name] = build_command(name)
+        return name, cmd, rest
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -74,7 +107,7 @@ app = typer.Typer(
     name="aekit",
     add_completion=False,
     no_args_is_help=True,
-    rich_markup_mode="markdown",
+    rich_markup_mode=MARKUP,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -110,25 +143,6 @@ def main(
     """
     state.debug = debug
     state.quiet = quiet
-
-
-app.command("train")(train.train)
-app.command("demo")(demo.demo)
-app.command("encode")(encode.encode)
-app.command("reconstruct")(reconstruct.reconstruct)
-app.command("evaluate")(evaluate.evaluate)
-app.command("reduce")(reduce.reduce)
-app.command("visualize")(visualise.visualise)
-app.command("visualise", hidden=True)(visualise.visualise)  # British spelling, same command
-app.command("classify")(classify.classify)
-app.command("report")(report.report)
-app.command("detect")(detect.detect)
-app.command("denoise")(denoise.denoise)
-app.command("generate")(generate.generate)
-app.command("compress")(compress.compress)
-app.command("decompress")(compress.decompress)
-app.command("impute")(impute.impute)
-app.command("export")(export.export)
 
 
 if __name__ == "__main__":  # pragma: no cover
