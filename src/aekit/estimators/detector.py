@@ -108,7 +108,7 @@ class AnomalyDetector(BaseEstimator):
     faster cycles, variance bursts, phase shifts or outages per series; 21 series, windows of
     32 steps). Mean per-step PR-AUC with NAB's labelling (a window around each anomaly, 10%
     of the series): ensemble alone, max of the windows 0.561; half and half (as on tables),
-    max 0.526; ensemble, mean 0.485. The k-NN half helps on the six other kinds (0.542
+    max 0.526; ensemble, mean 0.496. The k-NN half helps on the six other kinds (0.542
     against 0.535) but fails on outages, stretches held flat below the series' usual range
     (0.428 against 0.718): flat windows are each other's nearest neighbours, so a long
     outage looks dense, not rare. The outage kind was added after a NAB series aekit lost
