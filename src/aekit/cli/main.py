@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import sys
 import warnings
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -26,7 +26,7 @@ from aekit._version import __version__
 from aekit.cli._console import fail_line, state, warn_line
 from aekit.cli.commands import COMMANDS, CommandEntry
 
-MARKUP = "markdown"
+MARKUP: Literal["markdown"] = "markdown"  # typer renders the commands' docstrings as Markdown
 
 
 def _expected(exc: BaseException) -> bool:

@@ -83,7 +83,7 @@ class NearestUpConv2d(nn.Conv2d):
         self.register_buffer("taps", taps, persistent=False)
 
     def forward(self, x: Tensor) -> Tensor:
-        taps = self.taps.to(self.weight.dtype)
+        taps = self.get_buffer("taps").to(self.weight.dtype)
         kernel = (taps @ self.weight @ taps.T).transpose(0, 1)  # (C_in, C_out, k+1, k+1)
         channels_last = x.dim() == 4 and not x.is_contiguous() \
             and x.is_contiguous(memory_format=torch.channels_last)
