@@ -435,7 +435,7 @@ class AnomalyDetector(BaseEstimator):
 
     def _fit_knn_half(self, S: np.ndarray, parts: list[np.ndarray], rng: np.random.Generator) -> None:
         """The k-NN half of the ensemble: reference rows, and the training scales of both halves."""
-        weight = (0.0 if self.window is not None else 0.5) if self.knn_weight == "auto" else float(self.knn_weight)
+        weight = float(self.knn_weight) if self.knn_weight != "auto" else 0.0 if self.window is not None else 0.5
         if weight <= 0.0 or len(S) < 3:
             return
         ens = np.mean([(p - c) / s for p, c, s in zip(parts, self.member_center_, self.member_spread_)], axis=0)
