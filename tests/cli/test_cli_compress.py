@@ -244,3 +244,18 @@ def test_train_compress_says_when_there_are_too_few_test_images_for_jpeg(cli, im
     assert "no JPEG baseline: it needs >= 10 test images of 1 or 3 channels" in result.stdout
     run = tmp_path / "runs" / "images-compress-2"  # the default --out: runs/<data>-compress-<latent channels>
     assert "vs JPEG" not in result.stdout and (run / "rate_distortion.png").is_file()
+
+
+def test_train_compress_takes_the_prior_and_refuses_an_unknown_one(cli, tmp_path: Path) -> None:
+    import aekit
+
+    images = make_images(tmp_path, n=60)
+    result = cli("train", "--data", images, *TRAIN_FAST, "--prior", "factorized", "--out", tmp_path / "f",
+                 "--no-baseline")
+    assert result.exit_code == 0, result.output
+    comp = aekit.load(tmp_path / "f")
+    assert comp.prior == "factorized" and comp.scale_tables_ is None
+    text = usage_error(cli("train", "--data", images, *TRAIN_FAST, "--prior", "laplace"))
+    assert "Invalid value for '--prior'" in text and "hyperprior" in text and "factorized" in text
+    message = one_line_error(cli("train", "--data", images, "--prior", "factorized", "--quiet"))
+    assert "--prior needs --model compress, not --model dense" in message

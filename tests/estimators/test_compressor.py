@@ -13,7 +13,7 @@ import torch
 
 from aekit.errors import DataFileError, InputError, ModelFileError, NotFittedError
 from aekit.estimators.compressor import ImageCompressor
-from aekit.io.entropy import PRECISION, EntropyCoder
+from aekit.io.entropy import PRECISION, EntropyTables
 from aekit.io.model_file import load_model
 
 torch.set_num_threads(1)
@@ -37,24 +37,63 @@ def X() -> np.ndarray:
     return _digits()
 
 
-@pytest.fixture(scope="module")
-def comp(X: np.ndarray) -> ImageCompressor:
-    return ImageCompressor(0.01, random_state=0, **TINY).fit(X)
+@pytest.fixture(scope="module", params=["hyperprior", "factorized"])
+def comp(X: np.ndarray, request: pytest.FixtureRequest) -> ImageCompressor:
+    return ImageCompressor(0.01, prior=request.param, random_state=0, **TINY).fit(X)
+
+
+def _information_bits(comp: ImageCompressor, X: np.ndarray) -> float:
+    """Bits the integer tables give the symbols ``comp`` writes for ``X``: the coder's ideal."""
+    def bits(tables: EntropyTables, rows: np.ndarray, values: np.ndarray) -> float:
+        counts = tables.counts[rows, values - tables.offsets[rows]]
+        return float(-np.log2(counts / 2**PRECISION).sum())
+
+    total = 0.0
+    for q, zq, rungs in comp._coded(comp._check_input(X)[0]):
+        if zq is None:
+            channels = np.broadcast_to(np.arange(q.shape[0])[:, None, None], q.shape)
+            total += bits(comp.tables_, channels.ravel(), q.ravel())
+        else:
+            channels = np.broadcast_to(np.arange(zq.shape[0])[:, None, None], zq.shape)
+            total += bits(comp.tables_, channels.ravel(), zq.ravel()) + bits(comp.scale_tables_, rungs.ravel(), q.ravel())
+    return total
 
 
 def test_round_trip_keeps_shape_dtype_and_the_rounded_latents(comp: ImageCompressor, X: np.ndarray) -> None:
     data = comp.compress(X[:20])
     out, q = comp.decompress(data, return_latents=True)
     assert out.shape == (20, 12, 12) and out.dtype == np.uint8
-    coder = EntropyCoder(comp.tables_)
-    expected = np.stack([coder.symbols(one) for one in comp.latents(X[:20])]) + comp.tables_.offsets[:, None]
-    np.testing.assert_array_equal(q.reshape(20, comp.tables_.channels, -1), expected)
+    np.testing.assert_array_equal(q, comp.latents(X[:20]))
+    if comp.prior == "factorized":  # the latents are round(y), clipped into each channel's table
+        with torch.no_grad():
+            y = comp.module_.analysis(torch.from_numpy(X[:20, None].astype(np.float32) / 255)).numpy()
+        t = comp.tables_
+        lows, highs = t.offsets[:, None, None], (t.offsets + t.lengths - 1)[:, None, None]
+        np.testing.assert_array_equal(q, np.clip(np.rint(y), lows, highs))
+
+
+def test_hyperprior_latents_are_the_rounded_residuals_of_the_predicted_means(X: np.ndarray) -> None:
+    comp = ImageCompressor(0.01, random_state=0, **TINY).fit(X)
+    assert comp.prior == "hyperprior" and comp.scale_tables_ is not None
+    x = X[:10, None].astype(np.float32) / 255
+    with torch.no_grad():
+        y = comp.module_.analysis(torch.from_numpy(x))
+        z = torch.round(comp.module_.hyper_analysis(y))
+        mean, _ = comp.module_.hyper_params(z, (y.shape[-2], y.shape[-1]))
+    q = comp.latents(X[:10])
+    residual = np.rint((y - mean).numpy())
+    inside = np.abs(residual) < 8  # every rung's table covers at least -8..8
+    np.testing.assert_array_equal(q[inside], residual[inside])
+    # the decoder's latents are the symbols plus the same means: the reconstruction matches the model's own
+    with torch.no_grad():
+        comp.module_.eval()
+        own = comp.module_(torch.from_numpy(x)).numpy()
+    back = comp.decompress(comp.compress(x))
+    assert back.shape == own.shape and np.abs(back - own).max() < 1e-4
 
 
 def test_file_size_is_the_information_content_plus_a_few_bytes(comp: ImageCompressor, X: np.ndarray) -> None:
-    coder, t = EntropyCoder(comp.tables_), comp.tables_
-    info = sum(-np.log2(np.take_along_axis(t.counts, coder.symbols(q), 1) / 2**PRECISION).sum()
-               for q in comp.latents(X))
+    info = _information_bits(comp, X)
     data = comp.compress(X)
     bits = 8 * len(data)
     assert info <= bits < info + len(X) * 8 * 3 + 8 * 80  # < 3 bytes per image and the 80-byte header
@@ -181,6 +220,8 @@ def test_bad_input_is_refused_with_the_fix(comp: ImageCompressor, X: np.ndarray)
         ImageCompressor(-1.0).fit(X)
     with pytest.raises(InputError, match="kernel_size"):
         ImageCompressor(0.01, kernel_size=4).fit(X)
+    with pytest.raises(InputError, match="prior must be one of 'factorized', 'hyperprior'"):
+        ImageCompressor(0.01, prior="laplace").fit(X)
     with pytest.raises(NotFittedError):
         ImageCompressor().compress(X)
 
@@ -194,17 +235,18 @@ def test_params_are_stored_verbatim_and_clone() -> None:
 
 
 def test_fit_takes_validation_data_and_resumes_from_its_checkpoint(X: np.ndarray, tmp_path: Path) -> None:
-    full = ImageCompressor(0.01, random_state=0, **{**TINY, "epochs": 3}).fit(X, validation_data=X[:16])
+    full = ImageCompressor(0.01, random_state=0, **{**TINY, "epochs": 3}, lr_schedule="constant").fit(X, validation_data=X[:16])
     assert all("val_loss" in record for record in full.history_)
-    # killed after 2 of 3 epochs: the resumed fit trains the third and ends where the uninterrupted one did
-    ImageCompressor(0.01, random_state=0, **TINY).fit(X, validation_data=X[:16], checkpoint_dir=tmp_path)
+    # killed after 2 of 3 epochs (a constant rate: a one-cycle schedule spans the whole run): the resumed fit trains the third and ends where the uninterrupted one did
+    ImageCompressor(0.01, random_state=0, **TINY, lr_schedule="constant").fit(
+        X, validation_data=X[:16], checkpoint_dir=tmp_path)
     seen: list[int] = []
 
     class Starts:
         def on_train_begin(self, *, epochs: int, start_epoch: int, batches: int) -> None:
             seen.append(start_epoch)
 
-    resumed = ImageCompressor(0.01, random_state=0, **{**TINY, "epochs": 3}).fit(
+    resumed = ImageCompressor(0.01, random_state=0, **{**TINY, "epochs": 3}, lr_schedule="constant").fit(
         X, validation_data=X[:16], checkpoint_dir=tmp_path, resume=True, callbacks=[Starts()])
     assert seen == [2] and len(resumed.history_) == 3
     # exactly: the restored Adam moments take the channels_last layout of the conv weights

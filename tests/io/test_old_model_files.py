@@ -26,3 +26,15 @@ def test_old_model_file_loads_with_the_same_outputs(release, name):
         np.testing.assert_allclose(est.predict_proba(X), np.load(folder / "expected_proba.npy"), atol=1e-6)
     else:
         np.testing.assert_allclose(est.transform(X), np.load(folder / "expected_transform.npy"), atol=1e-6)
+
+
+def test_a_compressor_saved_before_the_hyperprior_loads_as_factorized_and_decodes_its_file() -> None:
+    """A model and .aek file written by aekit at 15283e8 (factorized prior only, no ``prior`` key)."""
+    import aekit
+
+    folder = Path(__file__).parents[1] / "fixtures" / "compressor_15283e8"
+    comp = aekit.load(folder / "model")
+    assert comp.prior == "factorized" and comp.spec_.prior == "factorized" and comp.scale_tables_ is None
+    np.testing.assert_array_equal(comp.decompress(folder / "images.aek"), np.load(folder / "decoded.npy"))
+    # and it writes the same bytes it wrote then
+    assert comp.compress(np.load(folder / "images.npy")) == (folder / "images.aek").read_bytes()

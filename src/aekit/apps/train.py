@@ -78,6 +78,7 @@ class EstimatorParams(TypedDict, total=False):
     window: int | None
     stride: int
     rate_lambda: float | tuple[float, ...]
+    prior: str
     latent_channels: int
     epochs: int
     batch_size: int

@@ -17,6 +17,13 @@ class LrSchedule(str, Enum):
     onecycle = "onecycle"
 
 
+class Prior(str, Enum):
+    """The entropy models of ``aekit.models.compression``, as a CLI choice."""
+
+    hyperprior = "hyperprior"
+    factorized = "factorized"
+
+
 class Split(str, Enum):
     train = "train"
     test = "test"

@@ -11,7 +11,7 @@ import math
 import typer
 
 from aekit.cli._console import DEFAULTS, NO_BASELINE_HELP, fail_line, note, parse_widths, say, say_baseline, state
-from aekit.cli._options import CompileOpt, LrSchedule
+from aekit.cli._options import CompileOpt, LrSchedule, Prior
 from aekit.cli._verdict import say_if_behind
 from aekit.estimators._params import defaults
 
@@ -108,6 +108,7 @@ MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "window": _RNN,
     "stride": _RNN,
     "rate_lambda": _COMPRESS,
+    "prior": _COMPRESS,
     "latent_channels": _COMPRESS,
 }
 #: Options every model takes.
@@ -284,7 +285,7 @@ def train(
                                       help="Adam learning rate (the peak under a schedule).")] = DEFAULTS["lr"],
     lr_schedule: Annotated[LrSchedule, typer.Option(
         help="Learning rate over the run: constant, cosine decay to 0, or onecycle (10% warm-up, then cosine; "
-             "try --lr 1e-2).")] = LrSchedule(DEFAULTS["lr_schedule"]),
+             "try --lr 1e-2).", show_default=_defaults("lr_schedule"))] = LrSchedule(DEFAULTS["lr_schedule"]),
     clip_grad_norm: Annotated[Optional[float], typer.Option(
         show_default=_defaults("clip_grad_norm"),
         help="Rescale each step's gradients to at most this norm; try 1.0 when the loss turns NaN.")] = None,
@@ -348,6 +349,11 @@ def train(
         callback=parse_rate_lambdas, show_default=_defaults("rate_lambda"), rich_help_panel=_COMPRESS_PANEL,
         help="Weight of the rate (bits per pixel) against the distortion (MSE): larger = smaller files, lower "
              "quality. Several, comma-separated (e.g. 0.003,0.01,0.03), train one model per rate.")] = None,
+    prior: Annotated[Prior, typer.Option(
+        rich_help_panel=_COMPRESS_PANEL, case_sensitive=False,
+        help="Entropy model: hyperprior (a Gaussian per latent, predicted from a few bits of side information; "
+             "smaller files) or factorized (one learned density per channel).")]
+        = Prior(default_of("compress", "prior")),
     latent_channels: Annotated[int, typer.Option(
         min=1, rich_help_panel=_COMPRESS_PANEL,
         help="Channels of the latent grid (8 times smaller than the image across); unused ones cost almost no "
@@ -437,6 +443,7 @@ def train(
         "random_state": random_state, "device": device, "early_stopping": early_stopping,
         "validation_fraction": validation_fraction, "compile": compile,
         "rate_lambda": rate_lambda, "latent_channels": latent_channels,  # type: ignore[typeddict-item]
+        "prior": prior.value,
     })
     size = "latent_channels" if model is ModelKind.compress else "latent_dim"
     run_dir = out if out is not None else run_folder(data, model.value, params.get(size))  # type: ignore[arg-type]

@@ -23,8 +23,11 @@ Layout, format version 1 (all integers little-endian)::
         76     4  CRC-32 of bytes 0-75
         80     P  payload: N records, each an unsigned LEB128 length then that many bytes
 
-A record is one image's entropy-coded latents (:mod:`aekit.io.entropy`); its length may be
-zero. The file holds only integers and opaque bytes: nothing is executed or unpickled.
+A record is one image's range-coded stream (:mod:`aekit.io.entropy`): for a model with
+the factorized prior its latents, channel by channel; for a hyperprior model its side
+information ``z`` and then its latents grouped by scale rung. The model named by the
+SHA-256 fixes which, so both share format version 1. A record's length may be zero.
+The file holds only integers and opaque bytes: nothing is executed or unpickled.
 
 Writing streams: :class:`AekWriter` writes a placeholder header, appends records as they
 come, then goes back and fills in N, P and both checksums; :func:`open_aek` does so into a

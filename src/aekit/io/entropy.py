@@ -14,6 +14,13 @@ that still decodes to the same symbols when the decoder pads it with ``0xFF`` by
 (checked by decoding it). That trims the coder's flush from about 4 bytes to less than
 one on average, which matters when a 28x28 image costs 10-30 bytes. Values outside a
 channel's table are clipped to its ends (the tables cover all but ~1e-9 of the mass).
+
+Under a hyperprior (:class:`HyperpriorCoder`) one stream holds the side information
+``z`` (coded as above) and then the latents ``round(y - mean)``, each under a zero-mean
+Gaussian whose scale the decoder recomputes from ``z``. Scales are snapped to a fixed
+ladder of :data:`N_SCALES` values, each with its own integer table
+(:class:`ScaleTables`), and the scale network runs in float64, so encoder and decoder pick
+the same table; symbols are coded grouped by table, in an order the decoder can rebuild.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import numpy as np
 import torch
 
 from aekit.errors import DataFileError, MissingDependencyError, ModelFileError
-from aekit.models.compression import FactorizedDensity
+from aekit.models.compression import SCALE_MIN, FactorizedDensity
 
 #: Bits of the integer tables: each channel's counts sum to ``2**PRECISION``.
 PRECISION = 16
@@ -32,6 +39,9 @@ PRECISION = 16
 TAIL_MASS = 1e-9
 #: Tables never reach further than this from zero.
 MAX_SUPPORT = 1024
+#: Rungs of the scale ladder of :class:`ScaleTables`, log-spaced from SCALE_MIN to SCALE_MAX.
+N_SCALES = 64
+SCALE_MAX = 64.0
 _FILL = b"\xff"
 
 
@@ -200,3 +210,149 @@ class EntropyCoder:
             raise DataFileError(f"the entropy coder rejected a payload of {len(data)} bytes ({exc}); "
                                 "the file is corrupt.") from exc
         return (sym.astype(np.int64) + self._lows[:, None]).astype(np.int32).reshape(m, h, w)
+
+
+def scale_ladder() -> np.ndarray:
+    """The :data:`N_SCALES` Gaussian scales a hyperprior's predictions are snapped to (float64)."""
+    return np.exp(np.linspace(np.log(SCALE_MIN), np.log(SCALE_MAX), N_SCALES))
+
+
+def scale_indices(scale: np.ndarray) -> np.ndarray:
+    """The ladder rung of each predicted scale: the smallest rung at or above it (int32).
+
+    Rounding up errs towards wider tables: a too-narrow one costs far more bits.
+    """
+    ladder = scale_ladder()
+    return np.searchsorted(ladder, np.asarray(scale, dtype=np.float64), side="left").clip(0, N_SCALES - 1).astype(np.int32)
+
+
+def build_scale_tables(*, tail_mass: float = TAIL_MASS) -> EntropyTables:
+    """Integer tables of ``round(v)`` for ``v ~ N(0, s²)`` plus U(-1/2, 1/2) noise, one row per rung.
+
+    Each row spans ``-K .. K`` with ``K`` the bin where the Gaussian's upper tail drops
+    below ``tail_mass`` (at least 8), and stores the mass beyond the ends in the end bins.
+    These depend on nothing learned, so they are the same for every model.
+    """
+    from scipy.special import ndtr, ndtri
+
+    rows = []
+    for s in scale_ladder():
+        k = max(8, int(np.ceil(-ndtri(tail_mass) * s + 0.5)))
+        edges = np.arange(-k - 0.5, k + 1.5)
+        pmf = np.diff(ndtr(edges / s))
+        pmf[0] += ndtr(edges[0] / s)
+        pmf[-1] += 1.0 - ndtr(edges[-1] / s)
+        rows.append((-k, quantize_pmf(pmf)))
+    width = max(len(r) for _, r in rows)
+    counts = np.zeros((len(rows), width), dtype=np.int32)
+    for c, (_, r) in enumerate(rows):
+        counts[c, : len(r)] = r
+    return EntropyTables(offsets=np.array([o for o, _ in rows], dtype=np.int32), counts=counts,
+                         lengths=np.array([len(r) for _, r in rows], dtype=np.int32))
+
+
+class HyperpriorCoder:
+    """One image's side information ``z`` and latents ``round(y - mean)`` in one range-coded stream.
+
+    ``z`` (``(Z, hz, wz)``) is coded channel by channel with the learned tables, then the
+    latent symbols grouped by the ladder rung of their predicted scale, rungs in ascending
+    order, raster order inside a rung: the decoder knows every rung once it has ``z``.
+
+    Parameters
+    ----------
+    z_tables : EntropyTables
+        The learned factorized density of ``z`` (:func:`build_tables`).
+    scale_tables : EntropyTables
+        :func:`build_scale_tables`, one row per rung.
+    """
+
+    def __init__(self, z_tables: EntropyTables, scale_tables: EntropyTables) -> None:
+        constriction = _constriction()
+        self.z_coder = EntropyCoder(z_tables)
+        self.scale_tables = scale_tables
+        self._lows = scale_tables.offsets.astype(np.int64)
+        self._highs = self._lows + scale_tables.lengths - 1
+        self._models = [constriction.stream.model.Categorical(
+            scale_tables.counts[r, : scale_tables.lengths[r]].astype(np.float64), perfect=False)
+            for r in range(scale_tables.channels)]
+        self._queue = constriction.stream.queue
+
+    def clip(self, q: np.ndarray, rungs: np.ndarray) -> np.ndarray:
+        """Latent symbols ``q`` clipped into their rung's table (what the decoder will read), int32."""
+        r = rungs.astype(np.int64)
+        return np.clip(q.astype(np.int64), self._lows[r], self._highs[r]).astype(np.int32)
+
+    def _groups(self, rungs: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        flat = rungs.ravel()
+        order = np.argsort(flat, kind="stable")
+        present, counts = np.unique(flat[order], return_counts=True)
+        return order, [(int(r), int(n)) for r, n in zip(present, counts)]
+
+    def _encode_into(self, encoder, zq: np.ndarray, q: np.ndarray, rungs: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+        zsym = self.z_coder.symbols(zq)
+        for c, model in enumerate(self.z_coder._models):
+            encoder.encode(zsym[c], model)
+        order, groups = self._groups(rungs)
+        sym = (self.clip(q, rungs).ravel().astype(np.int64) - self._lows[rungs.ravel()]).astype(np.int32)[order]
+        start = 0
+        for r, n in groups:
+            encoder.encode(sym[start: start + n], self._models[r])
+            start += n
+
+    def encode(self, zq: np.ndarray, q: np.ndarray, rungs: np.ndarray) -> bytes:
+        """The bytes of one image: integer ``z`` ``(Z, hz, wz)``, latent symbols ``q`` and their rungs ``(M, h, w)``."""
+        encoder = self._queue.RangeEncoder()
+        self._encode_into(encoder, zq, q, rungs)
+        data = encoder.get_compressed().astype(">u4").tobytes()
+        z_sym = self.z_coder.symbols(zq)
+        expect = self.clip(q, rungs)
+        while data and self._decodes_to(data[:-1], z_sym, expect, rungs):
+            data = data[:-1]
+        return data
+
+    def _decoder(self, data: bytes):  # type: ignore[no-untyped-def]
+        padded = data + _FILL * (-len(data) % 4)
+        return self._queue.RangeDecoder(np.frombuffer(padded, dtype=">u4").astype(np.uint32))
+
+    def _decode_z_symbols(self, decoder, z_shape: tuple[int, int, int]) -> np.ndarray:  # type: ignore[no-untyped-def]
+        per = z_shape[1] * z_shape[2]
+        return np.stack([decoder.decode(model, per) for model in self.z_coder._models])
+
+    def _decode_q(self, decoder, rungs: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+        order, groups = self._groups(rungs)
+        sym = np.empty(rungs.size, dtype=np.int64)
+        parts = [np.asarray(decoder.decode(self._models[r], n), dtype=np.int64) for r, n in groups]
+        sym[order] = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        return (sym + self._lows[rungs.ravel()]).astype(np.int32).reshape(rungs.shape)
+
+    def _decodes_to(self, data: bytes, z_sym: np.ndarray, q: np.ndarray, rungs: np.ndarray) -> bool:
+        try:
+            decoder = self._decoder(data)
+            if not np.array_equal(self._decode_z_symbols(decoder, (z_sym.shape[0], 1, z_sym.shape[1])), z_sym):
+                return False
+            return bool(np.array_equal(self._decode_q(decoder, rungs), q))
+        except (ValueError, RuntimeError, AssertionError):
+            return False
+
+    def decode_z(self, data: bytes, z_shape: tuple[int, int, int]):  # type: ignore[no-untyped-def]
+        """``(integer z of z_shape, the decoder positioned at the latents)``; see :meth:`decode_q`."""
+        m = z_shape[0]
+        if m != self.z_coder.tables.channels:
+            raise DataFileError(f"side information with {m} channels cannot be decoded by tables of "
+                                f"{self.z_coder.tables.channels}.")
+        try:
+            decoder = self._decoder(bytes(data))
+            sym = self._decode_z_symbols(decoder, z_shape)
+        except (ValueError, RuntimeError, AssertionError) as exc:
+            raise DataFileError(f"the entropy coder rejected a payload of {len(data)} bytes ({exc}); "
+                                "the file is corrupt.") from exc
+        zq = (sym.astype(np.int64) + self.z_coder._lows[:, None]).astype(np.int32).reshape(z_shape)
+        return zq, decoder
+
+    def decode_q(self, decoder, rungs: np.ndarray, n_bytes: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """The latent symbols ``(M, h, w)`` whose rungs ``rungs`` the decoder computed from ``z``."""
+        try:
+            return self._decode_q(decoder, rungs)
+        except (ValueError, RuntimeError, AssertionError) as exc:
+            raise DataFileError(f"the entropy coder rejected a payload of {n_bytes} bytes ({exc}); "
+                                "the file is corrupt.") from exc

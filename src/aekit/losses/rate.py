@@ -15,8 +15,9 @@ class RateDistortionObjective:
 
     ``mse`` is the mean squared error of the reconstruction on the [0, 1] scale; ``bpp`` is
     the information content of the (noisy in training, rounded in evaluation) latents
-    under the learned density, in bits per image pixel (all channels of a pixel
-    together), which is what the entropy coder will spend up to a few bytes per image.
+    under the learned density (with a hyperprior, also that of the side information
+    ``z``), in bits per image pixel (all channels of a pixel together), which is what the
+    entropy coder will spend up to a few bytes per image.
     A larger ``rate_lambda`` gives smaller files and lower quality.
 
     Args:
@@ -28,11 +29,9 @@ class RateDistortionObjective:
     rate_lambda: float
 
     def __call__(self, module: nn.Module, x: Tensor) -> dict[str, Tensor]:
-        y = module.analysis(x)  # type: ignore[operator]
-        y_hat = module.quantize(y)  # type: ignore[operator]
-        likelihoods = module.likelihoods(y_hat)  # type: ignore[operator]
-        x_hat = module.synthesis(y_hat, (x.shape[-2], x.shape[-1]))  # type: ignore[operator]
+        x_hat, likelihoods = module.rate_forward(x)  # type: ignore[operator]
         pixels = x.shape[0] * x.shape[-2] * x.shape[-1]
-        bpp = -torch.log(likelihoods).sum() / (math.log(2.0) * pixels)
+        bits = sum(-torch.log(p).sum() for p in likelihoods)
+        bpp = bits / (math.log(2.0) * pixels)
         mse = torch.mean((x_hat - x) ** 2)
         return {"loss": mse + self.rate_lambda * bpp, "mse": mse, "bpp": bpp}

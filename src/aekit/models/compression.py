@@ -1,16 +1,20 @@
-"""A rate–distortion autoencoder for lossy image compression (factorized prior).
+"""A rate–distortion autoencoder for lossy image compression (factorized prior or hyperprior).
 
 Ballé, Laparra, Simoncelli, "End-to-end optimized image compression", ICLR 2017
 (https://arxiv.org/abs/1611.01704), with the non-parametric factorized density of Ballé,
 Minnen, Singh, Hwang, Johnston, "Variational image compression with a scale hyperprior",
-ICLR 2018, appendix 6.1 (https://arxiv.org/abs/1802.01436).
+ICLR 2018, appendix 6.1 (https://arxiv.org/abs/1802.01436). With ``prior="hyperprior"``
+the latents are coded under a Gaussian whose mean and scale a small second autoencoder
+predicts from side information ``z`` (the mean-scale hyperprior of Minnen, Ballé, Toderici,
+"Joint autoregressive and hierarchical priors for learned image compression", NeurIPS
+2018, without the autoregressive part); ``z`` itself has the factorized density.
 
 The module only computes: :meth:`RateDistortionAE.analysis` maps images to continuous
-latents ``y``, :meth:`RateDistortionAE.quantize` adds uniform noise (training) or rounds
-(test), :meth:`RateDistortionAE.likelihoods` gives each quantised latent's probability
-under the learned per-channel density, :meth:`RateDistortionAE.synthesis` maps latents
-back to image logits. The loss lives in :mod:`aekit.losses.rate`, the bits on disk in
-:mod:`aekit.io.entropy`.
+latents ``y``, :meth:`RateDistortionAE.rate_forward` gives the reconstruction and the
+probability of every quantised latent (noisy in training, rounded in evaluation),
+:meth:`RateDistortionAE.synthesis` maps latents back to images and
+:meth:`RateDistortionAE.hyper_params` the hyperprior's means and scales. The loss lives in
+:mod:`aekit.losses.rate`, the bits on disk in :mod:`aekit.io.entropy`.
 """
 
 from __future__ import annotations
@@ -32,7 +36,12 @@ class CompressionSpec:
     ``(C, H, W)`` image, zero-padded to a multiple of ``2**stages``, to a
     ``(latent_channels, H / 2**stages, W / 2**stages)`` latent; transposed convolutions
     mirror them. ``density_filters`` are the hidden widths of the per-channel monotone
-    network that models each latent channel's cumulative distribution.
+    network that models each latent channel's cumulative distribution (of ``y`` under
+    the factorized prior, of ``z`` under the hyperprior).
+
+    ``prior="hyperprior"`` adds the hyper-analysis (a 3x3 convolution and two stride-2 5x5
+    convolutions, ``hyper_hidden`` channels, to ``hyper_channels`` channels of ``z``) and its
+    mirror, the hyper-synthesis, which outputs a mean and a scale for every latent.
     """
 
     in_channels: int = 1
@@ -43,6 +52,14 @@ class CompressionSpec:
     density_filters: tuple[int, ...] = (3, 3, 3)
     density_init_scale: float = 10.0
     density_lr_scale: float = 10.0
+    prior: str = "factorized"
+    hyper_hidden: int = 32
+    hyper_channels: int = 16
+
+
+#: Scales below this are raised to it: a narrower Gaussian than a quarter of a bin buys no bits.
+SCALE_MIN = 0.11
+PRIORS = ("factorized", "hyperprior")
 
 
 class FactorizedDensity(nn.Module):
@@ -170,7 +187,20 @@ class RateDistortionAE(nn.Module):
                 dec.append(nn.ReLU())
         self.encoder = nn.Sequential(*enc)
         self.decoder = nn.Sequential(*dec)
-        self.density = FactorizedDensity(spec.latent_channels, spec.density_filters, spec.density_init_scale,
+        if spec.prior not in PRIORS:
+            raise ValueError(f"prior must be one of {PRIORS}, got {spec.prior!r}")
+        coded = spec.latent_channels
+        if spec.prior == "hyperprior":
+            m, n, zc = spec.latent_channels, spec.hyper_hidden, spec.hyper_channels
+            self.hyper_analysis = nn.Sequential(
+                nn.Conv2d(m, n, 3, padding=1), nn.ReLU(), nn.Conv2d(n, n, 5, stride=2, padding=2), nn.ReLU(),
+                nn.Conv2d(n, zc, 5, stride=2, padding=2))
+            self.hyper_synthesis = nn.Sequential(
+                nn.ConvTranspose2d(zc, n, 5, stride=2, padding=2, output_padding=1), nn.ReLU(),
+                nn.ConvTranspose2d(n, n, 5, stride=2, padding=2, output_padding=1), nn.ReLU(),
+                nn.Conv2d(n, 2 * m, 3, padding=1))
+            coded = zc
+        self.density = FactorizedDensity(coded, spec.density_filters, spec.density_init_scale,
                                          spec.density_lr_scale)
 
     @property
@@ -195,8 +225,38 @@ class RateDistortionAE(nn.Module):
         return torch.round(y)
 
     def likelihoods(self, y_hat: Tensor) -> Tensor:
-        """Probability of each (noisy or rounded) latent under the learned density."""
+        """Probability of each (noisy or rounded) latent under the factorized density."""
         return self.density.likelihoods(y_hat)
+
+    def hyper_params(self, z_hat: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
+        """Mean and scale (at least :data:`SCALE_MIN`) of each latent of a ``size`` grid, from rounded ``z``."""
+        out = self.hyper_synthesis(z_hat)[..., : size[0], : size[1]]
+        m = self.spec.latent_channels
+        return out[:, :m], F.softplus(out[:, m:]).clamp_min(SCALE_MIN)
+
+    def rate_forward(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
+        """The unclipped reconstruction of ``x`` and the probabilities of its quantised latents.
+
+        Factorized prior: ``y`` plus uniform noise in training, rounded otherwise, for both
+        the rate and the synthesis. Hyperprior: the rate of ``y - mean`` and of ``z`` is
+        measured with uniform noise in training, while the synthesis sees rounded values
+        (a straight-through gradient), as the decoder will (Minnen & Singh 2020, "Channel-wise
+        autoregressive entropy models", section 2); in evaluation everything is rounded.
+        Returns ``(x_hat, [p(y)])`` or ``(x_hat, [p(y), p(z)])``.
+        """
+        size = (x.shape[-2], x.shape[-1])
+        y = self.analysis(x)
+        if self.spec.prior == "factorized":
+            y_hat = self.quantize(y)
+            return self.synthesis(y_hat, size), [self.likelihoods(y_hat)]
+        z = self.hyper_analysis(y)
+        z_hat = _round_through(z) if self.training else torch.round(z)
+        p_z = self.density.likelihoods(self.quantize(z) if self.training else z_hat)
+        mean, scale = self.hyper_params(z_hat, (y.shape[-2], y.shape[-1]))
+        residual = y - mean
+        p_y = gaussian_likelihoods(self.quantize(residual) if self.training else torch.round(residual), scale)
+        y_hat = (_round_through(residual) if self.training else torch.round(residual)) + mean
+        return self.synthesis(y_hat, size), [p_y, p_z]
 
     def synthesis(self, y_hat: Tensor, size: tuple[int, int]) -> Tensor:
         """Images ``(B, C, H, W)`` for latents ``y_hat``, cropped to ``size``, not clipped to [0, 1].
@@ -207,5 +267,21 @@ class RateDistortionAE(nn.Module):
         return self.decoder(y_hat)[..., : size[0], : size[1]] + 0.5
 
     def forward(self, x: Tensor) -> Tensor:
-        """The reconstruction ``synthesis(quantize(analysis(x)))`` clipped to [0, 1]."""
-        return self.synthesis(self.quantize(self.analysis(x)), (x.shape[-2], x.shape[-1])).clamp(0.0, 1.0)
+        """The reconstruction of ``x`` through the quantised latents, clipped to [0, 1]."""
+        return self.rate_forward(x)[0].clamp(0.0, 1.0)
+
+
+def gaussian_likelihoods(v: Tensor, scale: Tensor) -> Tensor:
+    """Probability of the unit bin around ``v`` under N(0, scale²), floored at 1e-9.
+
+    Computed on ``-|v|`` (the lower tail), where the difference of two CDFs keeps its precision.
+    """
+    a = -v.abs()
+    denom = scale * math.sqrt(2.0)
+    p = 0.5 * (torch.erfc(-(a + 0.5) / denom) - torch.erfc(-(a - 0.5) / denom))
+    return _LowerBound.apply(p, 1e-9)
+
+
+def _round_through(x: Tensor) -> Tensor:
+    """``round(x)`` forward, identity backward (straight-through)."""
+    return x + (torch.round(x) - x).detach()
