@@ -44,6 +44,8 @@ def candidates(d: int, epochs: int) -> dict[str, Callable[[int], Autoencoder]]:
         "AE centred, one-cycle 1e-2": lambda s: Autoencoder(d, lr=1e-2, lr_schedule="onecycle", random_state=s,
                                                             **common),
         "AE centred, cosine 5e-3": lambda s: Autoencoder(d, lr=5e-3, lr_schedule="cosine", random_state=s, **common),
+        "AE uncentred, one-cycle 1e-2": lambda s: Autoencoder(d, lr=1e-2, lr_schedule="onecycle", random_state=s,
+                                                              **{**common, "center_inputs": False}),
     }
 
 

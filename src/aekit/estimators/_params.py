@@ -41,11 +41,11 @@ FAMILY_TRAINING: dict[str, dict[str, Any]] = {
     "VariationalAutoencoder": {"batch_size": 128},
     # Recurrent nets: few windows per series and exploding gradients without clipping.
     "SequenceAutoencoder": {"epochs": 30, "batch_size": 64, "clip_grad_norm": 1.0},
-    # Rate-distortion training wants many small steps: MNIST, 8,000 training images, hidden 32,
-    # factorized prior, lambda 0.003, 8,000 steps of 32, 1,000 test images: constant 1e-3 26.14 dB
-    # at 0.570 bpp; one-cycle 3e-3 27.00 dB at 0.598 bpp (+0.9 dB at +5% rate), steps 9 ms each.
-    # The default batch of 256 gives 8x fewer steps per epoch. Issue #11; /tmp experiments cited
-    # in BENCHMARKS.md (bench_compress section).
+    # Rate-distortion training wants many small steps. Measured in an exploratory loop (issue #11,
+    # not kept): MNIST, 8,000 training images, hidden 32, factorized prior, lambda 0.003, 8,000
+    # steps of 32, density estimate on 1,000 test images: constant 1e-3 26.14 dB at 0.570 bpp,
+    # one-cycle 3e-3 27.00 dB at 0.598 bpp (+0.9 dB at +5% rate). The default batch of 256 takes
+    # 8x fewer steps per epoch. BENCHMARKS.md (bench_compress) measures these defaults.
     "ImageCompressor": {"batch_size": 32, "lr": 3e-3, "lr_schedule": "onecycle"},
     # Masked-imputation steps scale with the table (about 1,500 steps); 3e-3 measured best on letter/spam.
     "AutoencoderImputer": {"epochs": "auto", "lr": 3e-3},
