@@ -187,7 +187,7 @@ TYPED = {"latent_dim": "3", "epochs": "2", "batch_size": "8", "lr": "0.01", "lr_
          "sparsity_decay": "0.9", "contractive": "0.1", "center_inputs": None, "pretrain_epochs": "1", "beta": "2",
          "likelihood": "gaussian", "kl_warmup": "1", "binarize": None, "cell": "gru", "hidden_size": "4",
          "num_layers": "2", "window": "5", "stride": "2", "rate_lambda": "0.02", "latent_channels": "4",
-         "compile": None}
+         "prior": "factorized", "compile": None}
 FLAGS = {"center_inputs": "--no-center-inputs", "binarize": "--binarize", "compile": "--compile"}
 
 

@@ -80,8 +80,12 @@ class ImageCompressor(BaseEstimator):
     tables saved with the model. ``compress`` range-codes each image's
     rounded latents (``constriction``) into one ``.aek`` container; ``decompress`` reads
     it back, refusing corrupt files and files written by another model. Decoding gives
-    the same latents in any process that loads the same model (integer tables), and the
-    same image on the same platform and torch build.
+    the same latents in any process that loads the same model, and the same image on the
+    same platform and torch build. Under the factorized prior the latents depend only on
+    integer tables; under the hyperprior each latent's table is chosen from a float64
+    computation (the hyper-synthesis), so another CPU type or torch build decodes the
+    same latents unless a predicted scale falls within float64 rounding (~1e-15
+    relative) of a rung boundary of the scale ladder, about 1e-14 per latent.
 
     Parameters
     ----------

@@ -80,6 +80,15 @@ class EntropyTables:
                 "lengths": torch.from_numpy(self.lengths.copy())}
 
     @classmethod
+    def from_rows(cls, rows: list[tuple[int, np.ndarray]]) -> EntropyTables:
+        """Tables of ``(offset, counts)`` rows of any lengths, zero-padded to the longest."""
+        counts = np.zeros((len(rows), max(len(r) for _, r in rows)), dtype=np.int32)
+        for c, (_, r) in enumerate(rows):
+            counts[c, : len(r)] = r
+        return cls(offsets=np.array([o for o, _ in rows], dtype=np.int32), counts=counts,
+                   lengths=np.array([len(r) for _, r in rows], dtype=np.int32))
+
+    @classmethod
     def from_tensors(cls, tensors: dict[str, torch.Tensor]) -> EntropyTables:
         """Tables saved by :meth:`to_tensors`, checked (a corrupt table is refused, not coded with)."""
         try:
@@ -132,12 +141,7 @@ def build_tables(density: FactorizedDensity, *, tail_mass: float = TAIL_MASS) ->
         row[0] += pmf[c, :lo].sum()
         row[-1] += pmf[c, hi + 1:].sum()
         rows.append((lo - MAX_SUPPORT, quantize_pmf(row)))
-    width = max(len(r) for _, r in rows)
-    counts = np.zeros((len(rows), width), dtype=np.int32)
-    for c, (_, r) in enumerate(rows):
-        counts[c, : len(r)] = r
-    return EntropyTables(offsets=np.array([o for o, _ in rows], dtype=np.int32), counts=counts,
-                         lengths=np.array([len(r) for _, r in rows], dtype=np.int32))
+    return EntropyTables.from_rows(rows)
 
 
 class EntropyCoder:
@@ -243,12 +247,7 @@ def build_scale_tables(*, tail_mass: float = TAIL_MASS) -> EntropyTables:
         pmf[0] += ndtr(edges[0] / s)
         pmf[-1] += 1.0 - ndtr(edges[-1] / s)
         rows.append((-k, quantize_pmf(pmf)))
-    width = max(len(r) for _, r in rows)
-    counts = np.zeros((len(rows), width), dtype=np.int32)
-    for c, (_, r) in enumerate(rows):
-        counts[c, : len(r)] = r
-    return EntropyTables(offsets=np.array([o for o, _ in rows], dtype=np.int32), counts=counts,
-                         lengths=np.array([len(r) for _, r in rows], dtype=np.int32))
+    return EntropyTables.from_rows(rows)
 
 
 class HyperpriorCoder:
