@@ -195,18 +195,26 @@ def _gmm_label(k: int | str) -> str:
     return "" if k == 10 else f"-{k}"
 
 
+def evaluation_indices(n_train_all: int, n_test_all: int, n_train: int, n_eval: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(test, floor, validation)`` indices: a random test subset (MNIST's first and last test images differ in
+    writers); held-out training images for the floor; validation images for choosing among samplers, training
+    images outside the generators' ``n_train`` and outside the floor's set (so the floor row is scored on images
+    the choice never saw either)."""
+    pick = np.random.default_rng(0)
+    test_idx = np.sort(pick.choice(n_test_all, n_eval, replace=False))
+    held_out = n_train + np.sort(pick.choice(n_train_all - n_train, n_eval, replace=False))
+    rest = np.setdiff1d(np.arange(n_train, n_train_all), held_out)
+    return test_idx, held_out, np.sort(np.random.default_rng(1).choice(rest, n_eval, replace=False))
+
+
 def run_set(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     train = load_mnist("train", root=DATA, download=False, kind=kind)  # type: ignore[arg-type]
     test = load_mnist("test", root=DATA, download=False, kind=kind)  # type: ignore[arg-type]
     X4 = np.ascontiguousarray(train.X[:args.n_train], dtype=np.float32)  # (N, 1, 28, 28)
-    pick = np.random.default_rng(0)  # a random test subset: MNIST's first and last test images differ in writers
-    Xt = test.X[np.sort(pick.choice(len(test.X), args.n_eval, replace=False))]
-    held_out = args.n_train + np.sort(pick.choice(len(train.X) - args.n_train, args.n_eval, replace=False))
-    # validation images for choosing among samplers: training images outside the generators' n_train and
-    # outside the floor's held-out set (so the floor row is scored on images the choice never saw either)
-    rest = np.setdiff1d(np.arange(args.n_train, len(train.X)), held_out)
-    val_idx = np.sort(np.random.default_rng(1).choice(rest, args.n_eval, replace=False))
+    test_idx, held_out, val_idx = evaluation_indices(len(train.X), len(test.X), args.n_train, args.n_eval)
+    Xt = test.X[test_idx]
     t0 = time.perf_counter()
     clf = train_classifier(train.X[:args.clf_n_train], train.y[:args.clf_n_train], args.clf_epochs)
     with torch.no_grad():

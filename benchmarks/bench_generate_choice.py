@@ -30,7 +30,8 @@ from _report import cpu, write_section
 from aekit import Autoencoder
 from aekit.apps.generate import fit_code_density, sample
 from aekit.data.mnist import load_mnist
-from bench_generate import DATA, features, fid, fit_pythae, pythae_samples, train_classifier
+from bench_generate import (DATA, evaluation_indices, features, fid, fit_pythae, pythae_samples,
+                            train_classifier)
 
 SETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
@@ -52,12 +53,8 @@ def candidates(d: int, epochs: int) -> dict[str, Callable[[int], Autoencoder]]:
 def run_set(kind: str, args: argparse.Namespace) -> dict[str, list[float]]:
     torch.set_num_threads(1)
     train = load_mnist("train", root=DATA, download=False, kind=kind)  # type: ignore[arg-type]
-    pick = np.random.default_rng(0)  # the same held-out and validation images as bench_generate.py
     test_n = len(load_mnist("test", root=DATA, download=False, kind=kind).X)  # type: ignore[arg-type]
-    pick.choice(test_n, args.n_eval, replace=False)  # keeps the generator's stream where bench_generate has it
-    held_out = args.n_train + np.sort(pick.choice(len(train.X) - args.n_train, args.n_eval, replace=False))
-    rest = np.setdiff1d(np.arange(args.n_train, len(train.X)), held_out)
-    val_idx = np.sort(np.random.default_rng(1).choice(rest, args.n_eval, replace=False))
+    _, _, val_idx = evaluation_indices(len(train.X), test_n, args.n_train, args.n_eval)  # bench_generate.py's
     clf = train_classifier(train.X[:args.clf_n_train], train.y[:args.clf_n_train], args.clf_epochs)
     f_val = features(clf, train.X[val_idx])
     X4 = np.ascontiguousarray(train.X[:args.n_train], dtype=np.float32)

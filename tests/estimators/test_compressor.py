@@ -49,7 +49,7 @@ def _information_bits(comp: ImageCompressor, X: np.ndarray) -> float:
         return float(-np.log2(counts / 2**PRECISION).sum())
 
     total = 0.0
-    for q, zq, rungs in comp._coded(comp._check_input(X)[0]):
+    for q, zq, rungs in comp._coded(comp._check_input(X)[0], comp._coder()):
         if zq is None:
             channels = np.broadcast_to(np.arange(q.shape[0])[:, None, None], q.shape)
             total += bits(comp.tables_, channels.ravel(), q.ravel())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import io
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -307,36 +306,37 @@ class ImageCompressor(BaseEstimator):
         """The integer latents the coder writes, int32 ``(N, M, h, w)``: ``round(y)``, or under the
         hyperprior ``round(y - mean)``, clipped into their tables (the side information ``z`` not included)."""
         x, _, _ = self._check_input(X)
-        return np.stack([q for q, _, _ in self._coded(x)]) if len(x) else np.zeros((0,), np.int32)
+        return np.stack([q for q, _, _ in self._coded(x, self._coder())]) if len(x) else np.zeros((0,), np.int32)
 
-    def _coded(self, x: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]:
-        """Per image: ``(latent symbols, integer z, scale rungs)``; the last two None under the factorized prior."""
+    def _coder(self) -> EntropyCoder | HyperpriorCoder:
+        """The entropy coder of this model's prior."""
+        if self.spec_.prior == "hyperprior":
+            return HyperpriorCoder(self.tables_, self.scale_tables_)  # type: ignore[arg-type]
+        return EntropyCoder(self.tables_)
+
+    def _coded(self, x: np.ndarray, coder: EntropyCoder | HyperpriorCoder
+               ) -> Iterator[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]:
+        """Per image: ``(latent symbols, integer z, scale rungs)``; the last two None under the factorized prior.
+        The symbols are clipped into their tables, as the decoder will read them."""
         self.module_.eval()
-        hyper = self.spec_.prior == "hyperprior"
-        coder = HyperpriorCoder(self.tables_, self.scale_tables_) if hyper else None
-        flat, lows = EntropyCoder(self.tables_), self.tables_.offsets[:, None]
         with torch.no_grad():
             for i in range(0, len(x), _BATCH):
                 y = self.module_.analysis(torch.from_numpy(x[i: i + _BATCH]))
-                if not hyper:
+                if isinstance(coder, EntropyCoder):
+                    lows = coder.tables.offsets[:, None]
                     for q in torch.round(y).to(torch.int32).numpy():
-                        yield (flat.symbols(q) + lows).reshape(q.shape), None, None
+                        yield (coder.symbols(q) + lows).reshape(q.shape), None, None
                     continue
                 zs = torch.round(self.module_.hyper_analysis(y)).to(torch.int32).numpy()
                 size = (y.shape[-2], y.shape[-1])
                 for y1, zq in zip(y.double().numpy(), zs):
                     mean, rungs = self._side(zq, size)
-                    yield coder.clip(np.rint(y1 - mean), rungs), zq, rungs  # type: ignore[union-attr]
+                    yield coder.clip(np.rint(y1 - mean), rungs), zq, rungs
 
     def _records(self, x: np.ndarray) -> Iterator[bytes]:
-        if self.spec_.prior == "hyperprior":
-            coder = HyperpriorCoder(self.tables_, self.scale_tables_)
-            for q, zq, rungs in self._coded(x):
-                yield coder.encode(zq, q, rungs)
-            return
-        flat = EntropyCoder(self.tables_)
-        for q, _, _ in self._coded(x):
-            yield flat.encode(q)
+        coder = self._coder()
+        for q, zq, rungs in self._coded(x, coder):
+            yield coder.encode(q) if isinstance(coder, EntropyCoder) else coder.encode(zq, q, rungs)  # type: ignore[arg-type]
 
     def compress(self, X: ArrayLike) -> bytes:
         """The ``.aek`` bytes of images ``X`` (one container, one record per image).
@@ -414,12 +414,11 @@ class ImageCompressor(BaseEstimator):
         """``(integer latents, the latents the synthesis takes)``, both ``(N, *shape)``."""
         if not records:
             return np.zeros((0, *shape), np.int32), np.zeros((0, *shape), np.float32)
-        if self.spec_.prior == "factorized":
-            flat = EntropyCoder(self.tables_)
-            q = np.stack([flat.decode(r, shape) for r in records])
+        coder = self._coder()
+        if isinstance(coder, EntropyCoder):
+            q = np.stack([coder.decode(r, shape) for r in records])
             return q, q.astype(np.float32)
-        coder = HyperpriorCoder(self.tables_, self.scale_tables_)
-        z_shape = (self.spec_.hyper_channels, *_hyper_size(shape[1:]))
+        z_shape = (self.spec_.hyper_channels, *self.module_.hyper_size(*shape[1:]))
         qs, ys = [], []
         for record in records:
             zq, decoder = coder.decode_z(record, z_shape)
@@ -484,11 +483,6 @@ class ImageCompressor(BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.non_deterministic = self.random_state is None
         return tags
-
-
-def _hyper_size(size: tuple[int, int]) -> tuple[int, int]:
-    """The ``z`` grid of a ``size`` latent grid: two stride-2 5x5 convolutions (padding 2) each halve, rounding up."""
-    return tuple(math.ceil(math.ceil(n / 2) / 2) for n in size)  # type: ignore[return-value]
 
 
 #: Fields a factorized model's saved spec (and so its SHA-256) leaves out, as aekit did before

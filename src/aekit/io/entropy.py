@@ -19,7 +19,7 @@ Under a hyperprior (:class:`HyperpriorCoder`) one stream holds the side informat
 ``z`` (coded as above) and then the latents ``round(y - mean)``, each under a zero-mean
 Gaussian whose scale the decoder recomputes from ``z``. Scales are snapped to a fixed
 ladder of :data:`N_SCALES` values, each with its own integer table
-(:class:`ScaleTables`), and the scale network runs in float64, so encoder and decoder pick
+(:func:`build_scale_tables`), and the scale network runs in float64, so encoder and decoder pick
 the same table; symbols are coded grouped by table, in an order the decoder can rebuild.
 """
 
@@ -39,7 +39,7 @@ PRECISION = 16
 TAIL_MASS = 1e-9
 #: Tables never reach further than this from zero.
 MAX_SUPPORT = 1024
-#: Rungs of the scale ladder of :class:`ScaleTables`, log-spaced from SCALE_MIN to SCALE_MAX.
+#: Rungs of the scale ladder (:func:`scale_ladder`), log-spaced from SCALE_MIN to SCALE_MAX.
 N_SCALES = 64
 SCALE_MAX = 64.0
 _FILL = b"\xff"
@@ -174,17 +174,22 @@ class EntropyCoder:
         return (np.clip(q, self._lows[:, None], self._highs[:, None]) - self._lows[:, None]).astype(np.int32)
 
     def _decode_symbols(self, data: bytes, per_channel: int) -> np.ndarray:
-        padded = data + _FILL * (-len(data) % 4)
-        words = np.frombuffer(padded, dtype=">u4").astype(np.uint32)
-        decoder = self._queue.RangeDecoder(words)
+        return self.decode_from(_range_decoder(data), per_channel)
+
+    def encode_into(self, encoder, sym: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+        """Append table indices ``sym`` ``(M, n)`` (:meth:`symbols`) to a range encoder, channel by channel."""
+        for c, model in enumerate(self._models):
+            encoder.encode(sym[c], model)
+
+    def decode_from(self, decoder, per_channel: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """Read ``per_channel`` table indices of every channel from a range decoder: ``(M, per_channel)``."""
         return np.stack([decoder.decode(model, per_channel) for model in self._models])
 
     def encode(self, q: np.ndarray) -> bytes:
         """The bytes of one image's integer latents ``(M, h, w)``."""
         sym = self.symbols(q)
         encoder = self._queue.RangeEncoder()
-        for c, model in enumerate(self._models):
-            encoder.encode(sym[c], model)
+        self.encode_into(encoder, sym)
         data = encoder.get_compressed().astype(">u4").tobytes()
         # keep the shortest prefix that still decodes exactly (the decoder pads with 0xFF)
         while data and self._decodes_to(data[:-1], sym):
@@ -266,68 +271,51 @@ class HyperpriorCoder:
     """
 
     def __init__(self, z_tables: EntropyTables, scale_tables: EntropyTables) -> None:
-        constriction = _constriction()
         self.z_coder = EntropyCoder(z_tables)
-        self.scale_tables = scale_tables
-        self._lows = scale_tables.offsets.astype(np.int64)
-        self._highs = self._lows + scale_tables.lengths - 1
-        self._models = [constriction.stream.model.Categorical(
-            scale_tables.counts[r, : scale_tables.lengths[r]].astype(np.float64), perfect=False)
-            for r in range(scale_tables.channels)]
-        self._queue = constriction.stream.queue
+        self.rung_coder = EntropyCoder(scale_tables)  # row r = the table of rung r
 
     def clip(self, q: np.ndarray, rungs: np.ndarray) -> np.ndarray:
         """Latent symbols ``q`` clipped into their rung's table (what the decoder will read), int32."""
         r = rungs.astype(np.int64)
-        return np.clip(q.astype(np.int64), self._lows[r], self._highs[r]).astype(np.int32)
+        return np.clip(q.astype(np.int64), self.rung_coder._lows[r], self.rung_coder._highs[r]).astype(np.int32)
 
-    def _groups(self, rungs: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    @staticmethod
+    def _groups(rungs: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """The coding order of the latents (by rung, stable) and ``(rung, count)`` of each group in it."""
         flat = rungs.ravel()
         order = np.argsort(flat, kind="stable")
         present, counts = np.unique(flat[order], return_counts=True)
         return order, [(int(r), int(n)) for r, n in zip(present, counts)]
 
-    def _encode_into(self, encoder, zq: np.ndarray, q: np.ndarray, rungs: np.ndarray) -> None:  # type: ignore[no-untyped-def]
-        zsym = self.z_coder.symbols(zq)
-        for c, model in enumerate(self.z_coder._models):
-            encoder.encode(zsym[c], model)
-        order, groups = self._groups(rungs)
-        sym = (self.clip(q, rungs).ravel().astype(np.int64) - self._lows[rungs.ravel()]).astype(np.int32)[order]
-        start = 0
-        for r, n in groups:
-            encoder.encode(sym[start: start + n], self._models[r])
-            start += n
-
     def encode(self, zq: np.ndarray, q: np.ndarray, rungs: np.ndarray) -> bytes:
         """The bytes of one image: integer ``z`` ``(Z, hz, wz)``, latent symbols ``q`` and their rungs ``(M, h, w)``."""
-        encoder = self._queue.RangeEncoder()
-        self._encode_into(encoder, zq, q, rungs)
+        z_sym, q = self.z_coder.symbols(zq), self.clip(q, rungs)
+        order, groups = self._groups(rungs)
+        sym = (q.ravel().astype(np.int64) - self.rung_coder._lows[rungs.ravel()]).astype(np.int32)[order]
+        encoder = self.rung_coder._queue.RangeEncoder()
+        self.z_coder.encode_into(encoder, z_sym)
+        start = 0
+        for r, n in groups:
+            encoder.encode(sym[start: start + n], self.rung_coder._models[r])
+            start += n
         data = encoder.get_compressed().astype(">u4").tobytes()
-        z_sym = self.z_coder.symbols(zq)
-        expect = self.clip(q, rungs)
-        while data and self._decodes_to(data[:-1], z_sym, expect, rungs):
+        # keep the shortest prefix that still decodes exactly, as EntropyCoder.encode does
+        while data and self._decodes_to(data[:-1], z_sym, q, rungs):
             data = data[:-1]
         return data
 
-    def _decoder(self, data: bytes):  # type: ignore[no-untyped-def]
-        padded = data + _FILL * (-len(data) % 4)
-        return self._queue.RangeDecoder(np.frombuffer(padded, dtype=">u4").astype(np.uint32))
-
-    def _decode_z_symbols(self, decoder, z_shape: tuple[int, int, int]) -> np.ndarray:  # type: ignore[no-untyped-def]
-        per = z_shape[1] * z_shape[2]
-        return np.stack([decoder.decode(model, per) for model in self.z_coder._models])
-
     def _decode_q(self, decoder, rungs: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
         order, groups = self._groups(rungs)
+        lows = self.rung_coder._lows
         sym = np.empty(rungs.size, dtype=np.int64)
-        parts = [np.asarray(decoder.decode(self._models[r], n), dtype=np.int64) for r, n in groups]
+        parts = [np.asarray(decoder.decode(self.rung_coder._models[r], n), dtype=np.int64) for r, n in groups]
         sym[order] = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-        return (sym + self._lows[rungs.ravel()]).astype(np.int32).reshape(rungs.shape)
+        return (sym + lows[rungs.ravel()]).astype(np.int32).reshape(rungs.shape)
 
     def _decodes_to(self, data: bytes, z_sym: np.ndarray, q: np.ndarray, rungs: np.ndarray) -> bool:
         try:
-            decoder = self._decoder(data)
-            if not np.array_equal(self._decode_z_symbols(decoder, (z_sym.shape[0], 1, z_sym.shape[1])), z_sym):
+            decoder = _range_decoder(data)
+            if not np.array_equal(self.z_coder.decode_from(decoder, z_sym.shape[1]), z_sym):
                 return False
             return bool(np.array_equal(self._decode_q(decoder, rungs), q))
         except (ValueError, RuntimeError, AssertionError):
@@ -340,8 +328,8 @@ class HyperpriorCoder:
             raise DataFileError(f"side information with {m} channels cannot be decoded by tables of "
                                 f"{self.z_coder.tables.channels}.")
         try:
-            decoder = self._decoder(bytes(data))
-            sym = self._decode_z_symbols(decoder, z_shape)
+            decoder = _range_decoder(bytes(data))
+            sym = self.z_coder.decode_from(decoder, z_shape[1] * z_shape[2])
         except (ValueError, RuntimeError, AssertionError) as exc:
             raise DataFileError(f"the entropy coder rejected a payload of {len(data)} bytes ({exc}); "
                                 "the file is corrupt.") from exc
@@ -355,3 +343,9 @@ class HyperpriorCoder:
         except (ValueError, RuntimeError, AssertionError) as exc:
             raise DataFileError(f"the entropy coder rejected a payload of {n_bytes} bytes ({exc}); "
                                 "the file is corrupt.") from exc
+
+
+def _range_decoder(data: bytes):  # type: ignore[no-untyped-def]
+    """A range decoder over ``data``, padded with ``0xFF`` to whole 32-bit words (see the module docstring)."""
+    padded = data + _FILL * (-len(data) % 4)
+    return _constriction().stream.queue.RangeDecoder(np.frombuffer(padded, dtype=">u4").astype(np.uint32))

@@ -211,6 +211,11 @@ class RateDistortionAE(nn.Module):
         """The latent grid ``(h, w)`` of an ``height x width`` image."""
         return math.ceil(height / self.stride), math.ceil(width / self.stride)
 
+    @staticmethod
+    def hyper_size(h: int, w: int) -> tuple[int, int]:
+        """The ``z`` grid of an ``h x w`` latent grid: the hyper-analysis's two stride-2 convolutions halve it twice."""
+        return math.ceil(h / 4), math.ceil(w / 4)
+
     def analysis(self, x: Tensor) -> Tensor:
         """Continuous latents ``y`` of images ``x`` in [0, 1]."""
         h, w = x.shape[-2:]
@@ -249,14 +254,13 @@ class RateDistortionAE(nn.Module):
         if self.spec.prior == "factorized":
             y_hat = self.quantize(y)
             return self.synthesis(y_hat, size), [self.likelihoods(y_hat)]
+        rounded = _round_through if self.training else torch.round  # what the synthesis sees
         z = self.hyper_analysis(y)
-        z_hat = _round_through(z) if self.training else torch.round(z)
-        p_z = self.density.likelihoods(self.quantize(z) if self.training else z_hat)
-        mean, scale = self.hyper_params(z_hat, (y.shape[-2], y.shape[-1]))
+        p_z = self.density.likelihoods(self.quantize(z))
+        mean, scale = self.hyper_params(rounded(z), (y.shape[-2], y.shape[-1]))
         residual = y - mean
-        p_y = gaussian_likelihoods(self.quantize(residual) if self.training else torch.round(residual), scale)
-        y_hat = (_round_through(residual) if self.training else torch.round(residual)) + mean
-        return self.synthesis(y_hat, size), [p_y, p_z]
+        p_y = gaussian_likelihoods(self.quantize(residual), scale)
+        return self.synthesis(rounded(residual) + mean, size), [p_y, p_z]
 
     def synthesis(self, y_hat: Tensor, size: tuple[int, int]) -> Tensor:
         """Images ``(B, C, H, W)`` for latents ``y_hat``, cropped to ``size``, not clipped to [0, 1].
