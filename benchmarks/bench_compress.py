@@ -398,6 +398,11 @@ def report(results: dict[str, dict], args: argparse.Namespace, argv: list[str]) 
         all_curves[name] = {k: ([r for r, _ in pareto(v)], [q for _, q in pareto(v)]) for k, v in curves.items()
                             if all(np.isfinite(q) for _, q in v)}
     all_curves = {k: v for k, v in all_curves.items() if v}
+    lines += ["Targets:", ""] + [f"- {v}" for v in verdicts]
+    lines += ["", f"![rate-distortion](benchmarks/figures/{FIGURE.name})",
+              f"![decoded](benchmarks/figures/{GRID.name})"]
+    if args.no_write:  # a smoke or print-only run leaves the committed figures alone
+        return lines
     fig = rate_distortion_figure(all_curves, highlight="aekit", title="Rate–distortion on 28x28 test images")
     save_figure(fig, FIGURE)
     rows, labels = [], []
@@ -413,9 +418,6 @@ def report(results: dict[str, dict], args: argparse.Namespace, argv: list[str]) 
     if rows:
         plot_image_grid(np.concatenate(rows).astype(np.float32) / 255.0, GRID, ncols=10, labels=labels,
                         title="originals, then aekit decoded at each rate (first 10 test images)")
-    lines += ["Targets:", ""] + [f"- {v}" for v in verdicts]
-    lines += ["", f"![rate-distortion](benchmarks/figures/{FIGURE.name})",
-              f"![decoded](benchmarks/figures/{GRID.name})"]
     return lines
 
 
